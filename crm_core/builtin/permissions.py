@@ -1,0 +1,30 @@
+"""Default access rules.
+
+Per record type an administrator chooses the mode (``crm permissions set TYPE MODE`` or
+the admin screen):
+
+``public`` (default)
+    every staff user may see and edit every record of the type;
+``private``
+    a staff user sees and edits only records assigned to them or to one of their groups;
+    administrators see everything.
+
+Customers (portal contacts) see nothing through the generic rules: a portal plugin grants
+them what it decides, explicitly.
+"""
+
+from crm_core import hookimpl
+from crm_core.query import Condition, Nothing
+
+PERMISSION_MODES = ("public", "private")
+
+
+@hookimpl
+def crm_permission_filter(crm, record_type, actor, action):
+    if actor.is_system or actor.is_admin:
+        return None
+    if actor.kind != "user":
+        return Nothing()
+    if crm.type_setting(record_type.name, "permission_mode", "public") != "private":
+        return None
+    return Condition("assigned_to", "in", actor.owner_refs())

@@ -1,0 +1,246 @@
+"""Comments on any record: threaded replies, internal notes, edits with history.
+
+Internal comments are for staff only: a customer (``actor.kind == "contact"``) never sees
+them, by any path. Every add, edit and delete is written to the record's change history;
+comment text is searchable and leads to the record it belongs to.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import TYPE_CHECKING, Any
+
+from . import textsearch
+from .actors import SYSTEM, Actor
+from .errors import NotFound, PermissionDenied, ValidationError
+from .storage import search_index
+
+if TYPE_CHECKING:
+    from .runtime import CRM
+    from .storage.store import Transaction
+
+MAX_COMMENT = 100_000
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None, microsecond=0)
+
+
+def _clean_body(body: Any) -> str:
+    if not isinstance(body, str) or not body.strip():
+        raise ValidationError({"body": "is required"})
+    body = body.replace("\r\n", "\n").strip()
+    if len(body) > MAX_COMMENT:
+        raise ValidationError({"body": f"must be at most {MAX_COMMENT} characters"})
+    return body
+
+
+class Comments:
+    def __init__(self, crm: CRM):
+        self.crm = crm
+        self.store = crm.store
+
+    def add(
+        self,
+        type_name: str,
+        record_id: int,
+        body: str,
+        *,
+        actor: Actor = SYSTEM,
+        internal: bool = False,
+        parent_id: int | None = None,
+    ) -> dict[str, Any]:
+        body = _clean_body(body)
+        if actor.kind == "contact" and internal:
+            raise PermissionDenied("customers cannot write internal comments")
+        with self.store.transaction() as tx:
+            record = self.crm.records.get(type_name, record_id, actor=actor)
+            rt = tx.registry.type(type_name)
+            if parent_id is not None:
+                parent = tx.snapshot.system.Comment.get(id=parent_id)
+                if (
+                    parent is None
+                    or parent.deleted
+                    or (parent.record_type, parent.record_id)
+                    != (
+                        rt.name,
+                        record["id"],
+                    )
+                ):
+                    raise ValidationError({"parent_id": "is not a comment of this record"})
+                if parent.internal and actor.kind == "contact":
+                    raise ValidationError({"parent_id": "is not a comment of this record"})
+            comment = tx.snapshot.system.Comment(
+                record_type=rt.name,
+                record_id=record["id"],
+                parent_id=parent_id,
+                author=actor.ref,
+                internal=bool(internal),
+                body=body,
+                created_at=utcnow(),
+            )
+            comment.flush()
+            result = self._dict(comment)
+            self._index(tx, comment, record.get("assigned_to"))
+            self.crm.records._record_history(
+                tx,
+                rt,
+                record["id"],
+                "commented",
+                actor,
+                {},
+                note=("internal " if internal else "") + f"comment #{comment.id}",
+            )
+            self.crm.hook.crm_after_comment(
+                crm=self.crm,
+                record_type=rt,
+                record=record,
+                comment=result,
+                actor=actor,
+                created=True,
+            )
+            return result
+
+    def edit(self, comment_id: int, body: str, *, actor: Actor = SYSTEM) -> dict[str, Any]:
+        """Change a comment's text (its author, or an administrator); the old text is kept in
+        the record's history."""
+        body = _clean_body(body)
+        with self.store.transaction() as tx:
+            comment, record, rt = self._own(tx, comment_id, actor)
+            old_body = comment.body
+            if old_body == body:
+                return self._dict(comment)
+            comment.body = body
+            comment.edited_at = utcnow()
+            self._index(tx, comment, record.get("assigned_to"))
+            self.crm.records._record_history(
+                tx, rt, record["id"], "comment_edited", actor, {}, note=f"comment #{comment.id}"
+            )
+            self._history_text(tx, rt, record["id"], actor, comment.id, old_body, body)
+            result = self._dict(comment)
+            self.crm.hook.crm_after_comment(
+                crm=self.crm,
+                record_type=rt,
+                record=record,
+                comment=result,
+                actor=actor,
+                created=False,
+            )
+            return result
+
+    def delete(self, comment_id: int, *, actor: Actor = SYSTEM) -> None:
+        with self.store.transaction() as tx:
+            comment, record, rt = self._own(tx, comment_id, actor)
+            comment.deleted = True
+            search_index.remove(tx, rt.name, record["id"], comment.id)
+            self._history_text(tx, rt, record["id"], actor, comment.id, comment.body, None)
+
+    def _history_text(self, tx, rt, record_id, actor, comment_id, old, new) -> None:
+        tx.snapshot.system.History(
+            record_type=rt.name,
+            record_id=record_id,
+            kind="comment_deleted" if new is None else "comment_changed",
+            actor=actor.ref,
+            at=utcnow(),
+            changes={"comment": [old, new]},
+            note=f"comment #{comment_id}",
+        )
+
+    def _own(self, tx: Transaction, comment_id: int, actor: Actor):
+        comment = tx.snapshot.system.Comment.get_for_update(id=comment_id)
+        if comment is None or comment.deleted:
+            raise NotFound(f"comment {comment_id} not found")
+        if comment.internal and actor.kind == "contact":
+            raise NotFound(f"comment {comment_id} not found")
+        record = self.crm.records.get(comment.record_type, comment.record_id, actor=actor)
+        if comment.author != actor.ref and not actor.is_admin:
+            raise PermissionDenied(
+                "only the author of a comment (or an administrator) may change it"
+            )
+        return comment, record, tx.registry.type(comment.record_type)
+
+    def list(
+        self, type_name: str, record_id: int, *, actor: Actor = SYSTEM
+    ) -> list[dict[str, Any]]:
+        """The record's comments as a thread: each with ``depth``, replies after their parent."""
+        with self.store.reading() as tx:
+            record = self.crm.records.get(type_name, record_id, actor=actor)
+            ident = record["id"]
+            rows = tx.snapshot.system.Comment.select(
+                lambda c: c.record_type == type_name and c.record_id == ident and not c.deleted
+            ).order_by(lambda c: c.id)[:]
+            comments = [self._dict(c) for c in rows if not (c.internal and actor.kind == "contact")]
+        return thread(comments)
+
+    def get(self, comment_id: int, *, actor: Actor = SYSTEM) -> dict[str, Any]:
+        with self.store.reading() as tx:
+            comment = tx.snapshot.system.Comment.get(id=comment_id)
+            if comment is None or comment.deleted or (comment.internal and actor.kind == "contact"):
+                raise NotFound(f"comment {comment_id} not found")
+            self.crm.records.get(comment.record_type, comment.record_id, actor=actor)
+            return self._dict(comment)
+
+    def move(self, tx: Transaction, from_type: str, from_id: int, to_type: str, to_id: int) -> int:
+        """Re-attach every comment (and its attachments) of one record to another."""
+        count = tx.execute(
+            "UPDATE crm_comment SET record_type = ?, record_id = ? WHERE record_type = ? AND record_id = ?",
+            (to_type, to_id, from_type, from_id),
+        ).rowcount
+        search_index.move(tx, from_type, from_id, to_type, to_id)
+        return count
+
+    def reindex_record(
+        self, tx: Transaction, type_name: str, record_id: int, owner: str | None
+    ) -> None:
+        for comment in tx.snapshot.system.Comment.select(
+            lambda c: c.record_type == type_name and c.record_id == record_id and not c.deleted
+        ):
+            self._index(tx, comment, owner)
+
+    def purge_record(self, tx: Transaction, type_name: str, record_id: int) -> None:
+        tx.execute(
+            "DELETE FROM crm_comment WHERE record_type = ? AND record_id = ?",
+            (type_name, record_id),
+        )
+
+    def _index(self, tx: Transaction, comment, owner: str | None) -> None:
+        search_index.put(
+            tx,
+            comment.record_type,
+            comment.record_id,
+            owner,
+            textsearch.index_text(comment.body),
+            comment_id=comment.id,
+        )
+
+    @staticmethod
+    def _dict(comment) -> dict[str, Any]:
+        return {
+            "id": comment.id,
+            "record_type": comment.record_type,
+            "record_id": comment.record_id,
+            "parent_id": comment.parent_id,
+            "author": comment.author,
+            "internal": comment.internal,
+            "body": comment.body,
+            "created_at": comment.created_at,
+            "edited_at": comment.edited_at,
+        }
+
+
+def thread(comments: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Order comments so replies follow their parent, oldest first, with a ``depth``."""
+    children: dict[int | None, list[dict[str, Any]]] = {}
+    ids = {c["id"] for c in comments}
+    for comment in comments:
+        parent = comment["parent_id"] if comment["parent_id"] in ids else None
+        children.setdefault(parent, []).append(comment)
+    ordered: list[dict[str, Any]] = []
+
+    def walk(parent: int | None, depth: int) -> None:
+        for comment in children.get(parent, []):
+            ordered.append({**comment, "depth": depth})
+            walk(comment["id"], depth + 1)
+
+    walk(None, 0)
+    return ordered

@@ -1,0 +1,297 @@
+"""CSV import and export for any record type.
+
+Export writes what import reads: one column per field (custom fields included), picklists
+as codes, references as record numbers, owners as logins (``group:NAME`` for groups),
+dates in ISO form, tags separated by commas. Import streams the file (memory stays flat
+for a million rows), validates every row like a normal save, and is all-or-nothing unless
+bad rows are to be skipped; every stored record gets source ``import`` and a history entry.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, TYPE_CHECKING, Any
+
+from .actors import SYSTEM, Actor
+from .errors import CRMError, ValidationError
+from .query import Where
+from .schema import RecordType, text
+
+if TYPE_CHECKING:
+    from .runtime import CRM
+
+#: Export columns import leaves alone: the CRM sets them.
+IGNORED_ON_IMPORT = {
+    "id",
+    "created_at",
+    "created_by",
+    "modified_at",
+    "modified_by",
+    "source",
+    "deleted",
+}
+csv.field_size_limit(10 * 1024 * 1024)
+
+
+class ImportFailed(CRMError):
+    """The import was refused; ``errors`` lists ``(line, {field: message})``."""
+
+    def __init__(self, message: str, errors: list[tuple[int, dict[str, str]]]):
+        super().__init__(message)
+        self.errors = errors
+
+
+@dataclass
+class ImportReport:
+    imported: int = 0
+    skipped: int = 0
+    errors: list[tuple[int, dict[str, str]]] = field(default_factory=list)
+    dry_run: bool = False
+
+
+class _DryRun(Exception):
+    """Raised to roll back a dry run once every row was checked."""
+
+
+class CSVTransfer:
+    def __init__(self, crm: CRM):
+        self.crm = crm
+
+    # -- export -------------------------------------------------------------------------
+
+    def export(
+        self,
+        type_name: str,
+        out: IO[str],
+        *,
+        where: Where | list | dict | None = None,
+        actor: Actor = SYSTEM,
+        tag: str | None = None,
+    ) -> int:
+        """Write matching records as CSV to ``out``; returns how many were written."""
+        rt = self.crm.refresh().type(type_name)
+        columns = [f for f in rt.fields if f.name != "deleted"]
+        writer = csv.writer(out, lineterminator="\r\n")
+        writer.writerow([f.name for f in columns] + ["tags"])
+        count = 0
+        batch: list[dict[str, Any]] = []
+        for record in self.crm.records.iterate(type_name, where=where, actor=actor, tag=tag):
+            batch.append(record)
+            if len(batch) == 500:
+                count += self._write_batch(writer, rt, columns, batch)
+                batch = []
+        count += self._write_batch(writer, rt, columns, batch)
+        return count
+
+    def _write_batch(self, writer, rt: RecordType, columns, records: list[dict[str, Any]]) -> int:
+        if not records:
+            return 0
+        field_types = self.crm.registry.field_types
+        refs, owners = set(), set()
+        for record in records:
+            for f in columns:
+                value = record.get(f.name)
+                if value is None:
+                    continue
+                if f.type == "reference":
+                    refs.add(f"{f.target[0]}:{value}" if isinstance(value, int) else value)
+                elif f.type == "owner":
+                    owners.add(value)
+        titles = self.crm.records.titles(refs) if refs else {}
+        names = self._owner_logins(owners)
+        for record in records:
+            row = []
+            for f in columns:
+                value = record.get(f.name)
+                if value is None:
+                    row.append("")
+                elif f.type == "reference":
+                    key = f"{f.target[0]}:{value}" if isinstance(value, int) else value
+                    row.append(titles[key]["number"] if key in titles else str(value))
+                elif f.type == "owner":
+                    row.append(names.get(value, value))
+                else:
+                    row.append(field_types[f.type].to_text(value, f))
+            row.append(",".join(record.get("tags") or []))
+            writer.writerow(row)
+        return len(records)
+
+    def _owner_logins(self, owners: set[str]) -> dict[str, str]:
+        if not owners:
+            return {}
+        logins = {f"user:{u['id']}": u["login"] for u in self.crm.directory.list_users()}
+        groups = {
+            f"group:{g['id']}": f"group:{g['name']}" for g in self.crm.directory.list_groups()
+        }
+        return {ref: logins.get(ref) or groups.get(ref) or ref for ref in owners}
+
+    # -- import -------------------------------------------------------------------------
+
+    def import_file(
+        self,
+        type_name: str,
+        source: str | Path | IO[str],
+        *,
+        mapping: dict[str, str] | None = None,
+        dry_run: bool = False,
+        skip_bad_rows: bool = False,
+        actor: Actor = SYSTEM,
+        progress: Callable[[int], None] | None = None,
+        max_reported: int = 1000,
+    ) -> ImportReport:
+        """Import a CSV file (UTF-8, with or without BOM; comma, semicolon or tab separated).
+
+        ``mapping`` maps CSV column → field name (``-`` ignores a column); columns named
+        after a field or its English or Russian label map themselves.
+        """
+        rt = self.crm.refresh().type(type_name)
+        report = ImportReport(dry_run=dry_run)
+        handle, close = self._open(source)
+        try:
+            reader = self._reader(handle)
+            header = next(reader, None)
+            if not header:
+                raise ValidationError({"file": "is empty: the first line must name the columns"})
+            plan = self._plan(rt, header, mapping or {})
+
+            def rows() -> Iterator[tuple[int, dict[str, Any]]]:
+                for row in reader:
+                    if not any(cell.strip() for cell in row):
+                        continue
+                    values = {}
+                    for position, name in plan.items():
+                        cell = row[position] if position < len(row) else ""
+                        if cell != "":
+                            values[name] = cell
+                    yield reader.line_num, values
+                    if progress is not None:
+                        progress(1)
+
+            def bad_row(line: int, error: ValidationError) -> None:
+                report.skipped += 1
+                if len(report.errors) < max_reported:
+                    report.errors.append((line, error.errors))
+
+            try:
+                with self.crm.transaction():
+                    report.imported = self.crm.records.create_many(
+                        type_name,
+                        rows(),
+                        actor=actor,
+                        source="import",
+                        keep_number=True,
+                        on_error=bad_row,
+                    )
+                    if report.errors and not skip_bad_rows:
+                        raise ImportFailed(
+                            f"{report.skipped} row(s) have errors; nothing was imported "
+                            "(fix them, or use --skip-bad-rows to import the others)",
+                            report.errors,
+                        )
+                    if dry_run:
+                        raise _DryRun
+            except _DryRun:
+                pass
+            except UnicodeDecodeError as exc:
+                raise ValidationError(
+                    {
+                        "file": f"is not UTF-8 text (byte 0x{exc.object[exc.start]:02x} near "
+                        f"line {reader.line_num + 1}); save it as UTF-8 CSV and try again; "
+                        "nothing was imported"
+                    }
+                ) from None
+            except csv.Error as exc:
+                raise ValidationError(
+                    {"file": f"line {reader.line_num}: not valid CSV ({exc}); nothing was imported"}
+                ) from None
+            return report
+        except UnicodeDecodeError as exc:
+            raise ValidationError(
+                {
+                    "file": f"is not UTF-8 text (byte 0x{exc.object[exc.start]:02x} in the first "
+                    "line); save it as UTF-8 CSV and try again; nothing was imported"
+                }
+            ) from None
+        finally:
+            if close:
+                handle.close()
+
+    @staticmethod
+    def _open(source: str | Path | IO[str]) -> tuple[IO[str], bool]:
+        if isinstance(source, str | Path):
+            return open(source, encoding="utf-8-sig", newline=""), True
+        if isinstance(source, io.TextIOBase | io.StringIO):
+            return source, False
+        return io.TextIOWrapper(source, encoding="utf-8-sig", newline=""), False
+
+    @staticmethod
+    def _reader(handle: IO[str]):
+        first = handle.readline()
+        dialect: Any = csv.excel
+        if first.count(";") > first.count(",") and first.count(";") >= first.count("\t"):
+            dialect = _Semicolon
+        elif first.count("\t") > first.count(","):
+            dialect = csv.excel_tab
+        return csv.reader(_prepend(first, handle), dialect)
+
+    def _plan(self, rt: RecordType, header: list[str], mapping: dict[str, str]) -> dict[int, str]:
+        """Which column feeds which field; refuses unknown columns and missing required ones."""
+        by_label: dict[str, str] = {}
+        for f in rt.fields:
+            for key in (f.name, text(f.label, "en"), text(f.label, "ru")):
+                if key:
+                    by_label.setdefault(key.casefold(), f.name)
+        by_label["tags"] = "tags"
+        plan: dict[int, str] = {}
+        unknown = []
+        for position, column in enumerate(header):
+            column = column.strip()
+            target = mapping.get(column)
+            if target == "-":
+                continue
+            if target is None:
+                if column in IGNORED_ON_IMPORT:
+                    continue
+                target = by_label.get(column.casefold())
+            elif target != "tags" and not rt.has_field(target):
+                raise ValidationError(
+                    {"map": f"{column}={target}: {target!r} is not a field of {rt.name}"}
+                )
+            if target is None:
+                unknown.append(column)
+                continue
+            if target in plan.values():
+                raise ValidationError({"file": f"two columns feed the field {target!r}"})
+            plan[position] = target
+        for column in mapping:
+            if column not in [c.strip() for c in header]:
+                raise ValidationError({"map": f"the file has no column {column!r}"})
+        if unknown:
+            raise ValidationError(
+                {
+                    "file": f"unknown column(s): {', '.join(unknown)}; map them with "
+                    "--map COLUMN=FIELD (or COLUMN=- to ignore them)"
+                }
+            )
+        covered = set(plan.values())
+        missing = [
+            f"{f.name} ({text(f.label, 'en')})"
+            for f in rt.fields
+            if f.required and f.default is None and not f.hidden and f.name not in covered
+        ]
+        if missing:
+            raise ValidationError({"file": f"missing required column(s): {', '.join(missing)}"})
+        return plan
+
+
+class _Semicolon(csv.excel):
+    delimiter = ";"
+
+
+def _prepend(first: str, rest: IO[str]) -> Iterator[str]:
+    yield first
+    yield from rest

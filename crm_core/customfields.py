@@ -1,0 +1,471 @@
+"""Custom fields: real, typed columns added while the CRM runs.
+
+Adding one writes its definition, ``ALTER TABLE … ADD COLUMN`` (nullable, or with a
+database DEFAULT so rows already there and writers still on the previous mapping get the
+default) and the new registry version in one transaction. Other processes see the version
+move at the start of their next transaction and rebuild their mapping; nothing restarts
+and no write fails. Column names carry the ``cf_`` prefix, which plugin fields may not
+use, so a plugin upgrade can never collide with a custom field.
+
+Hiding keeps the column and its values; only :meth:`CustomFields.purge` drops a column,
+after writing its values to a CSV file in the data directory.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import re
+import time
+from dataclasses import replace
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from pony import orm
+
+from .actors import SYSTEM, Actor
+from .errors import Conflict, NotFound, PermissionDenied, ValidationError
+from .fieldtypes import FieldError
+from .picklists import CODE_RE, code_from_label
+from .registry import custom_field_from_row
+from .schema import CUSTOM_PREFIX, Field, RecordType
+from .storage.entities import define_record_entity, define_system_entities, table_name
+from .storage.migrate import add_column_sql, lock_schema
+
+if TYPE_CHECKING:
+    from .runtime import CRM
+
+NAME_RE = re.compile(r"[a-z][a-z0-9_]{0,40}")
+LOCK_RETRIES = 20
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None, microsecond=0)
+
+
+class CustomFields:
+    def __init__(self, crm: CRM):
+        self.crm = crm
+        self.store = crm.store
+
+    def list(self, type_name: str) -> list[Field]:
+        """Every field of a type: system, plugin and custom (hidden ones included)."""
+        return list(self.crm.refresh().type(type_name).fields)
+
+    def add(
+        self,
+        type_name: str,
+        name: str,
+        field_type: str,
+        *,
+        label: str | None = None,
+        label_ru: str | None = None,
+        help: str | None = None,
+        help_ru: str | None = None,
+        values: list[tuple[str, str]] | None = None,
+        picklist: str | None = None,
+        target: list[str] | str | None = None,
+        required: bool = False,
+        default: Any = None,
+        indexed: bool = False,
+        searchable: bool = False,
+        max_length: int | None = None,
+        precision: int | None = None,
+        actor: Actor = SYSTEM,
+    ) -> Field:
+        """Add a custom field to a record type; returns it (named ``cf_<name>``)."""
+        self._require_admin(actor)
+        registry = self.crm.refresh()
+        rt = registry.type(type_name)
+        name = name.strip()
+        if name.startswith(CUSTOM_PREFIX):
+            name = name[len(CUSTOM_PREFIX) :]
+        errors: dict[str, str] = {}
+        if not NAME_RE.fullmatch(name):
+            errors["name"] = (
+                "must start with a lower-case letter and use only a-z, 0-9 and _ "
+                "(at most 41 characters)"
+            )
+        if field_type not in registry.field_types:
+            errors["type"] = (
+                f"unknown type {field_type!r}; allowed: {', '.join(sorted(registry.field_types))}"
+            )
+        elif not registry.field_types[field_type].custom_allowed:
+            errors["type"] = f"{field_type} fields cannot be added at run time"
+        if errors:
+            raise ValidationError(errors)
+        full_name = CUSTOM_PREFIX + name
+        if rt.has_field(full_name):
+            raise Conflict(f"{type_name} already has a field {full_name!r}")
+        picklist_rows: list[dict[str, Any]] = []
+        if field_type in ("picklist", "multipicklist"):
+            picklist, picklist_rows = self._picklist_for(
+                registry, type_name, name, values, picklist
+            )
+        elif values or picklist:
+            raise ValidationError({"values": "only picklist and multipicklist fields have values"})
+        targets = [target] if isinstance(target, str) else list(target or [])
+        targets = [t.strip() for part in targets for t in part.split(",") if t.strip()]
+        if field_type == "reference":
+            if not targets:
+                raise ValidationError({"target": "a reference field needs --target TYPE"})
+            unknown = [t for t in targets if t not in registry.types]
+            if unknown:
+                raise ValidationError(
+                    {
+                        "target": f"unknown record type {unknown[0]!r}; types: {', '.join(sorted(registry.types))}"
+                    }
+                )
+        elif targets:
+            raise ValidationError({"target": "only reference fields have a target"})
+        if max_length is not None and field_type not in (
+            "text",
+            "long_text",
+            "email",
+            "phone",
+            "url",
+        ):
+            raise ValidationError({"max_length": "is only for text-like fields"})
+        if precision is not None and field_type not in ("decimal", "currency", "percent"):
+            raise ValidationError({"precision": "is only for decimal, currency and percent fields"})
+        last_order = max(
+            (f.order for f in rt.fields if not f.system or f.name == "assigned_to"), default=0
+        )
+        row = {
+            "record_type": type_name,
+            "name": name,
+            "type": field_type,
+            "label": {
+                "en": (label or name.replace("_", " ").capitalize()).strip(),
+                **({"ru": label_ru.strip()} if label_ru else {}),
+            },
+            "help": {k: v for k, v in (("en", help), ("ru", help_ru)) if v} or None,
+            "required": bool(required),
+            "default": None,
+            "max_length": max_length,
+            "precision": precision,
+            "picklist": picklist,
+            "target": ",".join(targets) or None,
+            "indexed": bool(indexed),
+            "searchable": bool(searchable),
+            "hidden": False,
+            "purged": False,
+            "sort_order": min(last_order + 10, 9_990) if last_order < 10_000 else 9_990,
+        }
+        field = self._with_default(registry, rt, row, default, picklist_rows)
+        population = self._count(type_name)
+        if required and row["default"] is None and population:
+            raise ValidationError(
+                {
+                    "default": f"a required field needs a default: {population} existing "
+                    f"{rt.plural['en'].lower()} would have no value"
+                }
+            )
+        self._apply_ddl(rt, row, picklist_rows)
+        return self.crm.registry.type(type_name).field(field.name)
+
+    def _picklist_for(self, registry, type_name, name, values, picklist) -> tuple[str, list[dict]]:
+        if picklist:
+            if values:
+                raise ValidationError({"values": "give either --values or --picklist, not both"})
+            registry.picklist(picklist)
+            return picklist, []
+        if not values:
+            raise ValidationError(
+                {
+                    "values": "a picklist field needs its values: --values code:Label,code2:Label2 "
+                    "(or --picklist NAME to reuse an existing one)"
+                }
+            )
+        list_name = f"{CUSTOM_PREFIX}{type_name}_{name}"
+        rows, seen = [], set()
+        for position, (code, text) in enumerate(values):
+            code = (code or code_from_label(text)).strip()
+            if not CODE_RE.fullmatch(code):
+                raise ValidationError(
+                    {"values": f"code {code!r}: use lower-case letters, digits, _ or -"}
+                )
+            if code in seen:
+                raise ValidationError({"values": f"code {code!r} is given twice"})
+            seen.add(code)
+            rows.append(
+                {
+                    "picklist": list_name,
+                    "code": code,
+                    "label": {"en": text or code},
+                    "sort_order": (position + 1) * 10,
+                    "active": True,
+                    "deleted": False,
+                    "custom": True,
+                }
+            )
+        return list_name, rows
+
+    def _with_default(
+        self, registry, rt: RecordType, row: dict, default: Any, picklist_rows
+    ) -> Field:
+        field = custom_field_from_row(row, registry.field_types)
+        if default is None or default == "":
+            return field
+        ftype = registry.field_types[row["type"]]
+        try:
+            value = ftype.coerce(default, field)
+        except FieldError as exc:
+            raise ValidationError({"default": f"{default!r} {exc}"}) from None
+        if row["type"] in ("picklist", "multipicklist"):
+            codes = [r["code"] for r in picklist_rows] or registry.picklist(row["picklist"]).codes()
+            for code in value if isinstance(value, list) else [value]:
+                if code not in codes:
+                    raise ValidationError(
+                        {"default": f"{code!r} is not one of the values: {', '.join(codes)}"}
+                    )
+        row["default"] = ftype.to_json(value, field)
+        return field
+
+    def _count(self, type_name: str) -> int:
+        with self.store.reading() as tx:
+            q = tx.quote
+            return tx.execute(f"SELECT COUNT(*) FROM {q(table_name(type_name))}").fetchone()[0]
+
+    def _apply_ddl(self, rt: RecordType, row: dict, picklist_rows: list[dict]) -> None:
+        """Metadata row + ALTER TABLE + version, in one transaction, retried on a busy lock."""
+        column = self._planned_column(rt, row, picklist_rows)
+        for attempt in range(LOCK_RETRIES):
+            try:
+                with self.store.transaction() as tx:
+                    lock_schema(tx.snapshot.db, tx.snapshot.dialect)
+                    if tx.snapshot.dialect.name == "postgres":
+                        # Wait at most briefly for the table lock, so queued writers never
+                        # stall behind the ALTER; on timeout, retry.
+                        tx.execute("SET LOCAL lock_timeout = '200ms'")
+                    custom = tx.snapshot.system.CustomField
+                    if custom.get(record_type=row["record_type"], name=row["name"]) is not None:
+                        raise Conflict(
+                            f"{row['record_type']} already has a field {CUSTOM_PREFIX}{row['name']!r}"
+                        )
+                    custom(**dict(row.items()), created_at=utcnow())
+                    for value in picklist_rows:
+                        tx.snapshot.system.PicklistValue(**value)
+                    for sql in column:
+                        tx.execute(sql)
+                    self.store.bump_version(tx)
+                break
+            except Exception as exc:
+                if not _lock_timeout(exc) or attempt == LOCK_RETRIES - 1:
+                    raise
+                time.sleep(0.05 * (attempt + 1))
+        self.store.rebuild()
+
+    def _planned_column(self, rt: RecordType, row: dict, picklist_rows: list[dict]) -> list[str]:
+        """The DDL for the new column, taken from Pony's mapping of the new definition."""
+        registry = self.crm.registry
+        field = custom_field_from_row(row, registry.field_types)
+        new_type = replace(rt, fields=(*rt.fields, field))
+        db = orm.Database()
+        define_system_entities(db)
+        define_record_entity(db, new_type, registry.field_types, self.store.dialect.name)
+        db.bind(**self.store.dialect.bind_arguments())
+        db.generate_mapping(create_tables=False, check_tables=False)
+        table = db.schema.tables[table_name(rt.name)]
+        column = table.column_dict[field.column]
+        statements = [add_column_sql(self.store.dialect, table.name, column)]
+        for index in table.indexes.values():
+            if [c.name for c in index.columns] == [field.column] and not index.is_pk:
+                statements.append(index.get_create_command())
+        db.disconnect()
+        return statements
+
+    # -- editing ------------------------------------------------------------------------
+
+    def update(
+        self,
+        type_name: str,
+        name: str,
+        *,
+        label: str | None = None,
+        label_ru: str | None = None,
+        help: str | None = None,
+        help_ru: str | None = None,
+        required: bool | None = None,
+        default: Any = ...,
+        order: int | None = None,
+        actor: Actor = SYSTEM,
+    ) -> Field:
+        """Change how a custom field is shown and checked; its data is not touched."""
+        self._require_admin(actor)
+        registry = self.crm.refresh()
+        rt = registry.type(type_name)
+        field = self._custom(rt, name)
+        with self.store.transaction() as tx:
+            row = tx.snapshot.system.CustomField.get_for_update(
+                record_type=type_name, name=field.name[len(CUSTOM_PREFIX) :]
+            )
+            labels = dict(row.label)
+            if label:
+                labels["en"] = label.strip()
+            if label_ru:
+                labels["ru"] = label_ru.strip()
+            row.label = labels
+            if help is not None or help_ru is not None:
+                helps = dict(row.help or {})
+                if help is not None:
+                    helps["en"] = help
+                if help_ru is not None:
+                    helps["ru"] = help_ru
+                row.help = {k: v for k, v in helps.items() if v} or None
+            if default is not ...:
+                if default in (None, ""):
+                    row.default = None
+                else:
+                    ftype = registry.field_types[field.type]
+                    try:
+                        value = ftype.coerce(default, field)
+                        problem = ftype.check(value, field, _PicklistOnly(registry))
+                    except FieldError as exc:
+                        raise ValidationError({"default": str(exc)}) from None
+                    if problem:
+                        raise ValidationError({"default": problem})
+                    row.default = ftype.to_json(value, field)
+            if required is not None:
+                if required and not row.required and row.default is None:
+                    empty = self._empty_count(tx, rt, field)
+                    if empty:
+                        raise ValidationError(
+                            {"required": f"{empty} records have no value; give a default first"}
+                        )
+                row.required = required
+            if order is not None:
+                row.sort_order = int(order)
+            self.store.bump_version(tx)
+        self.store.rebuild()
+        return self.crm.registry.type(type_name).field(field.name)
+
+    def _empty_count(self, tx, rt: RecordType, field: Field) -> int:
+        q = tx.quote
+        return tx.execute(
+            f"SELECT COUNT(*) FROM {q(table_name(rt.name))} WHERE {q(field.column)} IS NULL "
+            f"AND {q('deleted')} = ?",
+            (False,),
+        ).fetchone()[0]
+
+    def hide(self, type_name: str, name: str, *, actor: Actor = SYSTEM) -> None:
+        """Take a custom field off forms and lists; its values stay in the database."""
+        self._set_hidden(type_name, name, True, actor)
+
+    def show(self, type_name: str, name: str, *, actor: Actor = SYSTEM) -> None:
+        self._set_hidden(type_name, name, False, actor)
+
+    def _set_hidden(self, type_name: str, name: str, hidden: bool, actor: Actor) -> None:
+        self._require_admin(actor)
+        rt = self.crm.refresh().type(type_name)
+        field = self._custom(rt, name)
+        with self.store.transaction() as tx:
+            row = tx.snapshot.system.CustomField.get_for_update(
+                record_type=type_name, name=field.name[len(CUSTOM_PREFIX) :]
+            )
+            row.hidden = hidden
+            if hidden:
+                row.required = False
+            self.store.bump_version(tx)
+        self.store.rebuild()
+
+    def purge(self, type_name: str, name: str, *, actor: Actor = SYSTEM) -> Path:
+        """Write the field's values to a CSV file in the data directory, then drop the
+        column for good. Returns the path of the CSV file."""
+        self._require_admin(actor)
+        rt = self.crm.refresh().type(type_name)
+        field = self._custom(rt, name)
+        export_dir = self.crm.data_dir / "exports"
+        export_dir.mkdir(parents=True, exist_ok=True)
+        stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S")
+        path = export_dir / f"purged-{type_name}-{field.name}-{stamp}.csv"
+        ftype = self.crm.registry.field_types[field.type]
+        with path.open("w", newline="", encoding="utf-8") as out:
+            writer = csv.writer(out)
+            writer.writerow(["id", "number", field.name])
+            for record in self.crm.records.iterate(type_name, where=None):
+                writer.writerow(
+                    [record["id"], record["number"], ftype.to_text(record[field.name], field)]
+                )
+            for record in self._deleted_records(type_name):
+                writer.writerow(
+                    [record["id"], record["number"], ftype.to_text(record[field.name], field)]
+                )
+        with self.store.transaction() as tx:
+            lock_schema(tx.snapshot.db, tx.snapshot.dialect)
+            q = tx.quote
+            table = table_name(type_name)
+            if tx.snapshot.dialect.name == "sqlite":
+                for index in self._sqlite_indexes_on(tx, table, field.column):
+                    tx.execute(f"DROP INDEX IF EXISTS {q(index)}")
+            tx.execute(f"ALTER TABLE {q(table)} DROP COLUMN {q(field.column)}")
+            row = tx.snapshot.system.CustomField.get_for_update(
+                record_type=type_name, name=field.name[len(CUSTOM_PREFIX) :]
+            )
+            row.delete()
+            if field.picklist == f"{CUSTOM_PREFIX}{type_name}_{field.name[len(CUSTOM_PREFIX) :]}":
+                tx.execute("DELETE FROM crm_picklist_value WHERE picklist = ?", (field.picklist,))
+            self.store.bump_version(tx)
+        self.store.rebuild()
+        return path
+
+    def _deleted_records(self, type_name: str):
+        cursor = None
+        while True:
+            page = self.crm.records.list(
+                type_name, deleted=True, sort="id", limit=500, cursor=cursor
+            )
+            yield from page.records
+            if not page.next_cursor:
+                return
+            cursor = page.next_cursor
+
+    @staticmethod
+    def _sqlite_indexes_on(tx, table: str, column: str) -> list[str]:
+        q = tx.quote
+        names = []
+        for row in tx.execute(f"PRAGMA index_list({q(table)})").fetchall():
+            columns = [info[2] for info in tx.execute(f"PRAGMA index_info({q(row[1])})").fetchall()]
+            if column in columns:
+                names.append(row[1])
+        return names
+
+    def _custom(self, rt: RecordType, name: str) -> Field:
+        full = name if name.startswith(CUSTOM_PREFIX) else CUSTOM_PREFIX + name
+        field = rt.field(full)
+        if field is None or not field.custom:
+            customs = [f.name for f in rt.custom_fields]
+            if rt.field(name) is not None:
+                raise ValidationError(
+                    {"name": f"{name!r} is a field of plugin {rt.plugin!r}, not a custom field"}
+                )
+            raise NotFound(
+                f"{rt.name} has no custom field {full!r}; custom fields: {', '.join(customs) or '(none)'}"
+            )
+        return field
+
+    @staticmethod
+    def _require_admin(actor: Actor) -> None:
+        if not actor.is_admin:
+            raise PermissionDenied("only administrators may change fields")
+
+
+class _PicklistOnly:
+    """Checks for a default value: picklist codes only (defaults are never references)."""
+
+    def __init__(self, registry):
+        self.registry = registry
+
+    def picklist_codes(self, picklist: str, *, active_only: bool) -> list[str]:
+        return self.registry.picklist(picklist).codes(active_only)
+
+    def reference_exists(self, target: str, record_id: int) -> bool:
+        return True
+
+    def owner_exists(self, owner: str) -> bool:
+        return True
+
+
+def _lock_timeout(exc: Exception) -> bool:
+    text = str(exc).lower()
+    return "lock timeout" in text or "canceling statement due to lock timeout" in text

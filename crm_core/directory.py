@@ -1,0 +1,375 @@
+"""Users, groups and roles; passwords hashed with Argon2id (memory-hard).
+
+A deactivated user can no longer sign in, and cannot be given new records, but every
+record and history entry that names them stays as it was.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import TYPE_CHECKING, Any
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+
+from .actors import SYSTEM, Actor
+from .errors import Conflict, NotFound, PermissionDenied, ValidationError
+from .fieldtypes import EMAIL_RE
+
+if TYPE_CHECKING:
+    from .runtime import CRM
+
+LOGIN_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._@+-]{1,99}")
+ROLES = ("admin", "staff")
+LANGUAGES = ("en", "ru")
+MIN_PASSWORD = 8
+_hasher = PasswordHasher()
+#: Verifying against this keeps a wrong login as slow as a wrong password.
+_DUMMY_HASH = _hasher.hash("not a password of anyone")
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None, microsecond=0)
+
+
+def check_password_strength(password: str) -> None:
+    if not isinstance(password, str) or len(password) < MIN_PASSWORD:
+        raise ValidationError({"password": f"must be at least {MIN_PASSWORD} characters"})
+    if len(password) > 1024:
+        raise ValidationError({"password": "must be at most 1024 characters"})
+
+
+class Directory:
+    def __init__(self, crm: CRM):
+        self.crm = crm
+        self.store = crm.store
+
+    # -- users --------------------------------------------------------------------------
+
+    def add_user(
+        self,
+        login: str,
+        full_name: str,
+        *,
+        password: str | None = None,
+        email: str | None = None,
+        role: str = "staff",
+        language: str = "en",
+        kind: str = "staff",
+        actor: Actor = SYSTEM,
+    ) -> dict[str, Any]:
+        self._require_admin(actor)
+        errors = {}
+        login = (login or "").strip()
+        if not LOGIN_RE.fullmatch(login):
+            errors["login"] = (
+                "must be 2-100 characters: letters, digits and . _ @ + -, starting with a "
+                "letter or digit"
+            )
+        full_name = " ".join((full_name or "").split())
+        if not full_name:
+            errors["full_name"] = "is required"
+        errors.update(self._check_profile(email, role, language))
+        if password is not None:
+            try:
+                check_password_strength(password)
+            except ValidationError as exc:
+                errors.update(exc.errors)
+        if errors:
+            raise ValidationError(errors)
+        with self.store.transaction() as tx:
+            User = tx.snapshot.system.User
+            if User.get(login=login) is not None:
+                raise Conflict(f"a user with login {login!r} already exists")
+            user = User(
+                login=login,
+                full_name=full_name,
+                email=email or None,
+                role=role,
+                language=language,
+                kind=kind,
+                password_hash=_hasher.hash(password) if password else None,
+                created_at=utcnow(),
+            )
+            user.flush()
+            return self._user_dict(user)
+
+    def _check_profile(self, email: str | None, role: str | None, language: str | None) -> dict:
+        errors = {}
+        if email and not EMAIL_RE.fullmatch(email):
+            errors["email"] = "must be an email address, like name@example.com"
+        if role is not None and role not in ROLES:
+            errors["role"] = f"must be one of: {', '.join(ROLES)}"
+        if language is not None and language not in LANGUAGES:
+            errors["language"] = f"must be one of: {', '.join(LANGUAGES)}"
+        return errors
+
+    def update_user(
+        self, key: int | str, *, actor: Actor = SYSTEM, **changes: Any
+    ) -> dict[str, Any]:
+        """Change full name, email, language (the user themself or an admin), role or
+        active (admins only)."""
+        allowed = {"full_name", "email", "language", "role", "active"}
+        unknown = set(changes) - allowed
+        if unknown:
+            raise ValidationError(dict.fromkeys(unknown, "cannot be changed here"))
+        with self.store.transaction() as tx:
+            user = self._find(tx, key, for_update=True)
+            is_self = actor.kind == "user" and actor.id == user.id
+            if not (actor.is_admin or (is_self and not {"role", "active"} & set(changes))):
+                raise PermissionDenied(
+                    "only administrators may change other users, roles and access"
+                )
+            errors = self._check_profile(
+                changes.get("email"), changes.get("role"), changes.get("language")
+            )
+            if "full_name" in changes and not " ".join(str(changes["full_name"] or "").split()):
+                errors["full_name"] = "is required"
+            if errors:
+                raise ValidationError(errors)
+            if user.role == "admin" and (
+                changes.get("role") == "staff" or changes.get("active") is False
+            ):
+                self._keep_one_admin(tx, user.id)
+            for name, value in changes.items():
+                if name == "full_name":
+                    value = " ".join(value.split())
+                if name == "email":
+                    value = value or None
+                setattr(user, name, value)
+            return self._user_dict(user)
+
+    def _keep_one_admin(self, tx, leaving_id: int) -> None:
+        others = tx.execute(
+            "SELECT COUNT(*) FROM crm_user WHERE role = 'admin' AND active = ? AND id <> ?",
+            (True, leaving_id),
+        ).fetchone()[0]
+        if not others:
+            raise Conflict("this is the last active administrator; make someone else admin first")
+
+    def deactivate(self, key: int | str, *, actor: Actor = SYSTEM) -> dict[str, Any]:
+        user = self.update_user(key, active=False, actor=actor)
+        with self.store.transaction() as tx:
+            tx.execute("DELETE FROM crm_session WHERE user_id = ?", (user["id"],))
+            tx.execute("UPDATE crm_api_token SET revoked = ? WHERE user_id = ?", (True, user["id"]))
+        return user
+
+    def activate(self, key: int | str, *, actor: Actor = SYSTEM) -> dict[str, Any]:
+        return self.update_user(key, active=True, actor=actor)
+
+    def set_password(
+        self,
+        key: int | str,
+        password: str,
+        *,
+        actor: Actor = SYSTEM,
+        current_password: str | None = None,
+        keep_session_hash: str | None = None,
+    ) -> None:
+        """Set a password: an admin for anyone, a user for themself (with the current one).
+        Every other session of the user ends (``keep_session_hash`` keeps the caller's)."""
+        check_password_strength(password)
+        with self.store.transaction() as tx:
+            user = self._find(tx, key, for_update=True)
+            is_self = actor.kind == "user" and actor.id == user.id
+            if is_self:
+                if current_password is None or not self._verify(
+                    user.password_hash, current_password
+                ):
+                    raise ValidationError({"current_password": "is not your current password"})
+            elif not actor.is_admin:
+                raise PermissionDenied("only administrators may set other users' passwords")
+            user.password_hash = _hasher.hash(password)
+            tx.execute(
+                "DELETE FROM crm_session WHERE user_id = ? AND token_hash <> ?",
+                (user.id, keep_session_hash or ""),
+            )
+
+    def authenticate(self, login: str, password: str) -> dict[str, Any] | None:
+        """The user if the login is active and the password right; ``None`` otherwise."""
+        with self.store.transaction() as tx:
+            user = tx.snapshot.system.User.get(login=(login or "").strip())
+            if user is None or not user.password_hash:
+                self._verify(_DUMMY_HASH, password or "")
+                return None
+            if not self._verify(user.password_hash, password or "") or not user.active:
+                return None
+            if _hasher.check_needs_rehash(user.password_hash):
+                user.password_hash = _hasher.hash(password)
+            return self._user_dict(user)
+
+    @staticmethod
+    def _verify(stored: str | None, password: str) -> bool:
+        if not stored:
+            return False
+        try:
+            return _hasher.verify(stored, password)
+        except (VerificationError, InvalidHashError):
+            return False
+
+    def get_user(self, key: int | str) -> dict[str, Any]:
+        with self.store.reading() as tx:
+            return self._user_dict(self._find(tx, key))
+
+    def list_users(self, *, include_inactive: bool = True) -> list[dict[str, Any]]:
+        with self.store.reading() as tx:
+            users = tx.snapshot.system.User.select().order_by(lambda u: u.login)[:]
+            return [self._user_dict(u) for u in users if include_inactive or u.active]
+
+    def actor_for(self, key: int | str) -> Actor:
+        """The :class:`Actor` for a user (with their groups)."""
+        with self.store.reading() as tx:
+            user = self._find(tx, key)
+            groups = tuple(
+                row[0]
+                for row in tx.execute(
+                    "SELECT group_id FROM crm_group_member WHERE user_id = ? ORDER BY group_id",
+                    (user.id,),
+                ).fetchall()
+            )
+            return Actor(
+                kind="user",
+                id=user.id,
+                login=user.login,
+                name=user.full_name,
+                role=user.role,
+                groups=groups,
+                language=user.language,
+            )
+
+    def _find(self, tx, key: int | str, for_update: bool = False):
+        User = tx.snapshot.system.User
+        lookup = User.get_for_update if for_update else User.get
+        if isinstance(key, int):
+            user = lookup(id=key)
+        else:
+            user = lookup(login=str(key).strip())
+        if user is None:
+            raise NotFound(f"no user {key!r}")
+        return user
+
+    @staticmethod
+    def _user_dict(user) -> dict[str, Any]:
+        return {
+            "id": user.id,
+            "login": user.login,
+            "full_name": user.full_name,
+            "email": user.email,
+            "language": user.language,
+            "role": user.role,
+            "active": user.active,
+            "kind": user.kind,
+            "has_password": bool(user.password_hash),
+            "created_at": user.created_at,
+        }
+
+    @staticmethod
+    def _require_admin(actor: Actor) -> None:
+        if not actor.is_admin:
+            raise PermissionDenied("only administrators may manage users and groups")
+
+    # -- groups -------------------------------------------------------------------------
+
+    def add_group(
+        self, name: str, description: str = "", *, actor: Actor = SYSTEM
+    ) -> dict[str, Any]:
+        self._require_admin(actor)
+        name = " ".join((name or "").split())
+        if not name or len(name) > 100 or ":" in name:
+            raise ValidationError({"name": "must be 1-100 characters, without ':'"})
+        with self.store.transaction() as tx:
+            Group = tx.snapshot.system.Group
+            if Group.get(name=name) is not None:
+                raise Conflict(f"a group named {name!r} already exists")
+            group = Group(name=name, description=description or None)
+            group.flush()
+            return {
+                "id": group.id,
+                "name": group.name,
+                "description": group.description,
+                "members": [],
+            }
+
+    def list_groups(self) -> list[dict[str, Any]]:
+        with self.store.reading() as tx:
+            groups = tx.snapshot.system.Group.select().order_by(lambda g: g.name)[:]
+            members = tx.execute(
+                "SELECT m.group_id, u.login FROM crm_group_member m JOIN crm_user u ON u.id = m.user_id "
+                "ORDER BY u.login"
+            ).fetchall()
+            by_group: dict[int, list[str]] = {}
+            for group_id, login in members:
+                by_group.setdefault(group_id, []).append(login)
+            return [
+                {
+                    "id": g.id,
+                    "name": g.name,
+                    "description": g.description,
+                    "members": by_group.get(g.id, []),
+                }
+                for g in groups
+            ]
+
+    def get_group(self, key: int | str) -> dict[str, Any]:
+        for group in self.list_groups():
+            if group["id"] == key or group["name"] == key:
+                return group
+        raise NotFound(f"no group {key!r}")
+
+    def set_members(
+        self,
+        group: int | str,
+        *,
+        add: list[str] = (),
+        remove: list[str] = (),
+        actor: Actor = SYSTEM,
+    ) -> dict[str, Any]:
+        self._require_admin(actor)
+        found = self.get_group(group)
+        with self.store.transaction() as tx:
+            Member = tx.snapshot.system.GroupMember
+            for login in add:
+                user = self._find(tx, login)
+                if Member.get(group_id=found["id"], user_id=user.id) is None:
+                    Member(group_id=found["id"], user_id=user.id)
+            for login in remove:
+                user = self._find(tx, login)
+                member = Member.get(group_id=found["id"], user_id=user.id)
+                if member is not None:
+                    member.delete()
+        return self.get_group(found["id"])
+
+    # -- display ------------------------------------------------------------------------
+
+    def owner_names(self, refs: list[str | None]) -> dict[str, str]:
+        """``{"user:3": "Anna Petrova", "group:1": "Support"}`` for showing owners."""
+        users = {int(r.split(":")[1]) for r in refs if r and r.startswith("user:")}
+        groups = {int(r.split(":")[1]) for r in refs if r and r.startswith("group:")}
+        names: dict[str, str] = {}
+        with self.store.reading() as tx:
+            if users:
+                ids = sorted(users)
+                for ident, full_name in tx.execute(
+                    f"SELECT id, full_name FROM crm_user WHERE id IN ({', '.join('?' for _ in ids)})",
+                    ids,
+                ).fetchall():
+                    names[f"user:{ident}"] = full_name
+            if groups:
+                ids = sorted(groups)
+                for ident, name in tx.execute(
+                    f"SELECT id, name FROM crm_group WHERE id IN ({', '.join('?' for _ in ids)})",
+                    ids,
+                ).fetchall():
+                    names[f"group:{ident}"] = name
+        return names
+
+    def owner_choices(self) -> list[tuple[str, str]]:
+        """Active users and all groups as ``(value, label)`` for assignment pickers."""
+        choices = [
+            (f"user:{u['id']}", u["full_name"])
+            for u in self.list_users(include_inactive=False)
+            if u["kind"] == "staff"
+        ]
+        choices += [(f"group:{g['id']}", g["name"]) for g in self.list_groups()]
+        return choices

@@ -1,0 +1,611 @@
+"""Field types: how a value is stored, checked, shown and written to CSV.
+
+Each :class:`FieldType` turns user input (JSON, a form, a CSV cell, a CLI argument) into one
+canonical Python value, or raises :class:`FieldError` with a message that says what is
+allowed. Plugins add types by returning instances from ``crm_register_field_types``.
+
+Values that need the database to check (a picklist code is active, a referenced record
+exists, an owner exists) are checked in :meth:`FieldType.check`, which receives a
+:class:`CheckContext` from the records service.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from decimal import Decimal, InvalidOperation
+from typing import TYPE_CHECKING, Any, Protocol
+from urllib.parse import urlsplit
+
+if TYPE_CHECKING:
+    from .schema import Field
+
+
+class FieldError(ValueError):
+    """A single value is wrong; the message says what is allowed."""
+
+
+class CheckContext(Protocol):
+    """What :meth:`FieldType.check` may ask of the records service."""
+
+    def picklist_codes(self, picklist: str, *, active_only: bool) -> list[str]: ...
+    def picklist_code_for(self, picklist: str, text: str) -> str | None: ...
+    def reference_exists(self, target: str, record_id: int) -> bool: ...
+    def reference_by_number(self, targets: tuple[str, ...], number: str) -> str | None: ...
+    def owner_exists(self, owner: str) -> bool: ...
+    def owner_by_name(self, name: str) -> str | None: ...
+
+
+EQUALITY = frozenset({"eq", "ne", "in", "empty", "notempty"})
+ORDERED = EQUALITY | {"lt", "gt", "lte", "gte", "between"}
+TEXTUAL = EQUALITY | {"contains", "startswith", "lt", "gt", "lte", "gte"}
+
+
+class FieldType:
+    """Base class. Subclasses set the class attributes and override what differs."""
+
+    name: str = ""
+    label: dict[str, str] = {}
+    #: Python type of the stored column (str, int, Decimal, date, datetime, bool).
+    storage: type = str
+    operators: frozenset[str] = EQUALITY
+    #: The type may be used for custom fields added at run time.
+    custom_allowed: bool = True
+    #: Sorting on it makes sense.
+    sortable: bool = True
+
+    def column_options(self, field: Field) -> dict[str, Any]:
+        """Extra Pony attribute options (``max_len``, ``precision``, ``scale``)."""
+        return {}
+
+    def coerce(self, value: Any, field: Field) -> Any:
+        """Return the canonical value for ``value`` or raise :class:`FieldError`."""
+        return value
+
+    def parse_text(self, text: str, field: Field) -> Any:
+        """Read a value from text (CSV cell, CLI ``field=value``); empty text is ``None``."""
+        if text == "":
+            return None
+        return self.coerce(text, field)
+
+    def resolve(self, text: str, field: Field, ctx: CheckContext) -> Any:
+        """Turn a human name into a stored value before :meth:`coerce` (a picklist label into
+        its code, a record number into an id, a login into ``user:ID``). Identity by default."""
+        return text
+
+    def check(self, value: Any, field: Field, ctx: CheckContext) -> str | None:
+        """Checks that need the database; return a message, or ``None`` when fine."""
+        return None
+
+    def to_json(self, value: Any, field: Field) -> Any:
+        return value
+
+    def to_text(self, value: Any, field: Field) -> str:
+        """Text for CSV export; ``parse_text(to_text(v)) == v``."""
+        return "" if value is None else str(value)
+
+    def to_storage(self, value: Any) -> Any:
+        """The column value for a canonical value (identity for most types)."""
+        return value
+
+    def from_storage(self, value: Any) -> Any:
+        return value
+
+    def search_text(self, value: Any, field: Field) -> str:
+        """Words this value contributes to the full-text index."""
+        return "" if value is None else str(value)
+
+    def describe(self, field: Field) -> dict[str, Any]:
+        """JSON Schema fragment for the OpenAPI document."""
+        return {"type": "string"}
+
+
+def _strip(value: Any, field: Field, what: str) -> str:
+    if not isinstance(value, str):
+        if isinstance(value, bool) or not isinstance(value, int | float | Decimal):
+            raise FieldError(f"must be {what}")
+        value = str(value)
+    return value.strip()
+
+
+class TextType(FieldType):
+    name = "text"
+    label = {"en": "Text", "ru": "Текст"}
+    operators = TEXTUAL
+    default_max_length = 255
+
+    def column_options(self, field):
+        return {"max_len": field.max_length or self.default_max_length}
+
+    def coerce(self, value, field):
+        text = _strip(value, field, "text")
+        limit = field.max_length or self.default_max_length
+        if len(text) > limit:
+            raise FieldError(f"must be at most {limit} characters (got {len(text)})")
+        return text or None
+
+    def describe(self, field):
+        return {"type": "string", "maxLength": field.max_length or self.default_max_length}
+
+
+class LongTextType(FieldType):
+    name = "long_text"
+    label = {"en": "Long text", "ru": "Многострочный текст"}
+    operators = EQUALITY | {"contains", "startswith"}
+    sortable = False
+
+    def coerce(self, value, field):
+        if not isinstance(value, str):
+            raise FieldError("must be text")
+        text = value.replace("\r\n", "\n")
+        if field.max_length and len(text) > field.max_length:
+            raise FieldError(f"must be at most {field.max_length} characters (got {len(text)})")
+        return text if text.strip() else None
+
+    def describe(self, field):
+        return {"type": "string", "format": "multiline"}
+
+
+class IntegerType(FieldType):
+    name = "integer"
+    label = {"en": "Integer", "ru": "Целое число"}
+    storage = int
+    operators = ORDERED
+
+    def column_options(self, field):
+        return {"size": 64}
+
+    def coerce(self, value, field):
+        if isinstance(value, bool):
+            raise FieldError("must be a whole number")
+        if isinstance(value, int):
+            number = value
+        elif (isinstance(value, float | Decimal) and value == int(value)) or (
+            isinstance(value, str) and re.fullmatch(r"\s*[-+]?\d+\s*", value)
+        ):
+            number = int(value)
+        else:
+            raise FieldError(f"must be a whole number, like 42 (got {value!r})")
+        if abs(number) >= 2**63:
+            raise FieldError("is too large")
+        return number
+
+    def describe(self, field):
+        return {"type": "integer"}
+
+
+class DecimalType(FieldType):
+    name = "decimal"
+    label = {"en": "Decimal number", "ru": "Десятичное число"}
+    storage = Decimal
+    operators = ORDERED
+    default_places = 2
+
+    def places(self, field) -> int:
+        return self.default_places if field.precision is None else field.precision
+
+    def column_options(self, field):
+        return {"precision": 18, "scale": self.places(field)}
+
+    def coerce(self, value, field):
+        if isinstance(value, bool):
+            raise FieldError("must be a number")
+        if isinstance(value, str):
+            text = value.strip().replace(" ", "").replace("\u00a0", "")
+            if re.fullmatch(r"[-+]?\d+,\d+", text):
+                text = text.replace(",", ".")  # Russian decimal comma
+            value = text
+        try:
+            number = Decimal(str(value)) if isinstance(value, float) else Decimal(value)
+        except (InvalidOperation, TypeError, ValueError):
+            raise FieldError(f"must be a number, like 12.50 (got {value!r})") from None
+        if not number.is_finite():
+            raise FieldError("must be a finite number")
+        places = self.places(field)
+        quantized = number.quantize(Decimal(1).scaleb(-places))
+        if abs(quantized) >= Decimal(10) ** (18 - places):
+            raise FieldError("is too large")
+        return quantized
+
+    def to_json(self, value, field):
+        return None if value is None else str(value)
+
+    def describe(self, field):
+        return {"type": "string", "format": "decimal", "pattern": r"^-?\d+(\.\d+)?$"}
+
+
+class CurrencyType(DecimalType):
+    name = "currency"
+    label = {"en": "Currency", "ru": "Денежная сумма"}
+
+
+class PercentType(DecimalType):
+    name = "percent"
+    label = {"en": "Percent", "ru": "Процент"}
+
+
+DATE_FORMATS = ("%Y-%m-%d", "%d.%m.%Y")
+
+
+class DateType(FieldType):
+    name = "date"
+    label = {"en": "Date", "ru": "Дата"}
+    storage = dt.date
+    operators = ORDERED
+
+    def coerce(self, value, field):
+        if isinstance(value, dt.datetime):
+            return value.date()
+        if isinstance(value, dt.date):
+            return value
+        if isinstance(value, str):
+            text = value.strip()
+            for pattern in DATE_FORMATS:
+                try:
+                    return dt.datetime.strptime(text, pattern).date()
+                except ValueError:
+                    continue
+        raise FieldError(f"must be a date as YYYY-MM-DD, like 2026-03-31 (got {value!r})")
+
+    def to_json(self, value, field):
+        return None if value is None else value.isoformat()
+
+    to_text = to_json
+
+    def describe(self, field):
+        return {"type": "string", "format": "date"}
+
+
+class TimeType(FieldType):
+    """Stored as ``HH:MM:SS`` text: sorts correctly and reads the same on every database."""
+
+    name = "time"
+    label = {"en": "Time", "ru": "Время"}
+    operators = ORDERED
+
+    def column_options(self, field):
+        return {"max_len": 8}
+
+    def coerce(self, value, field):
+        if isinstance(value, dt.time):
+            return value.replace(microsecond=0).isoformat()
+        if isinstance(value, str):
+            match = re.fullmatch(r"\s*(\d{1,2}):(\d{2})(?::(\d{2}))?\s*", value)
+            if match:
+                hour, minute, second = (int(part or 0) for part in match.groups())
+                if hour < 24 and minute < 60 and second < 60:
+                    return f"{hour:02d}:{minute:02d}:{second:02d}"
+        raise FieldError(f"must be a time as HH:MM, like 09:30 (got {value!r})")
+
+    def describe(self, field):
+        return {"type": "string", "format": "time"}
+
+
+class DateTimeType(FieldType):
+    """Stored in UTC. Input without a zone is taken as UTC; with a zone it is converted."""
+
+    name = "datetime"
+    label = {"en": "Date and time", "ru": "Дата и время"}
+    storage = dt.datetime
+    operators = ORDERED
+
+    def coerce(self, value, field):
+        if isinstance(value, str):
+            text = value.strip().replace("Z", "+00:00")
+            try:
+                value = dt.datetime.fromisoformat(text)
+            except ValueError:
+                raise FieldError(
+                    f"must be a date and time as YYYY-MM-DDTHH:MM, like 2026-03-31T14:00 "
+                    f"(got {value!r})"
+                ) from None
+        if isinstance(value, dt.datetime):
+            if value.tzinfo is not None:
+                value = value.astimezone(dt.UTC).replace(tzinfo=None)
+            return value.replace(microsecond=0)
+        if isinstance(value, dt.date):
+            return dt.datetime(value.year, value.month, value.day)
+        raise FieldError("must be a date and time as YYYY-MM-DDTHH:MM")
+
+    def to_json(self, value, field):
+        return None if value is None else value.isoformat() + "Z"
+
+    to_text = to_json
+
+    def describe(self, field):
+        return {"type": "string", "format": "date-time"}
+
+
+TRUE_WORDS = {"1", "true", "yes", "y", "on", "да", "t"}
+FALSE_WORDS = {"0", "false", "no", "n", "off", "нет", "f", ""}
+
+
+class BooleanType(FieldType):
+    name = "boolean"
+    label = {"en": "Checkbox", "ru": "Флажок"}
+    storage = bool
+    operators = frozenset({"eq", "ne"})
+
+    def coerce(self, value, field):
+        if isinstance(value, bool):
+            return value
+        if isinstance(value, int) and value in (0, 1):
+            return bool(value)
+        if isinstance(value, str):
+            word = value.strip().lower()
+            if word in TRUE_WORDS:
+                return True
+            if word in FALSE_WORDS:
+                return False
+        raise FieldError(f"must be true or false (got {value!r})")
+
+    def parse_text(self, text, field):
+        return self.coerce(text, field)
+
+    def to_text(self, value, field):
+        return "" if value is None else ("true" if value else "false")
+
+    def describe(self, field):
+        return {"type": "boolean"}
+
+
+EMAIL_RE = re.compile(r"[^@\s<>\"',;]+@[^@\s<>\"',;]+\.[^@\s<>\"',;.]{2,}")
+
+
+class EmailType(TextType):
+    name = "email"
+    label = {"en": "Email", "ru": "Эл. почта"}
+    default_max_length = 254
+
+    def coerce(self, value, field):
+        text = super().coerce(value, field)
+        if text is None:
+            return None
+        if not EMAIL_RE.fullmatch(text) or ".." in text:
+            raise FieldError(f"must be an email address, like name@example.com (got {text!r})")
+        local, _, domain = text.rpartition("@")
+        return f"{local}@{domain.lower()}"
+
+    def describe(self, field):
+        return {"type": "string", "format": "email"}
+
+
+PHONE_RE = re.compile(r"\+?[\d\s().\-]{3,30}(\s*(ext\.?|доб\.?|x)\s*\d{1,6})?", re.IGNORECASE)
+
+
+class PhoneType(TextType):
+    name = "phone"
+    label = {"en": "Phone", "ru": "Телефон"}
+    default_max_length = 50
+
+    def coerce(self, value, field):
+        text = super().coerce(value, field)
+        if text is None:
+            return None
+        if not PHONE_RE.fullmatch(text) or sum(ch.isdigit() for ch in text) < 3:
+            raise FieldError(
+                f"must be a phone number: digits, spaces, + ( ) - . and an optional "
+                f"extension, like +7 495 123-45-67 (got {text!r})"
+            )
+        return text
+
+
+class URLType(TextType):
+    name = "url"
+    label = {"en": "Web address", "ru": "Веб-адрес"}
+    default_max_length = 2048
+
+    def coerce(self, value, field):
+        text = super().coerce(value, field)
+        if text is None:
+            return None
+        if "://" not in text:
+            text = "https://" + text
+        parts = urlsplit(text)
+        if parts.scheme not in ("http", "https") or "." not in parts.netloc or " " in text:
+            raise FieldError(
+                f"must be a web address starting with http:// or https://, like "
+                f"https://example.com (got {value!r})"
+            )
+        return text
+
+    def describe(self, field):
+        return {"type": "string", "format": "uri"}
+
+
+class PicklistType(FieldType):
+    """Stores the value's stable code; labels may change without touching records."""
+
+    name = "picklist"
+    label = {"en": "Picklist", "ru": "Список выбора"}
+
+    def column_options(self, field):
+        return {"max_len": 100}
+
+    def coerce(self, value, field):
+        if not isinstance(value, str):
+            raise FieldError("must be one of the picklist's codes")
+        return value.strip() or None
+
+    def resolve(self, text, field, ctx):
+        return ctx.picklist_code_for(field.picklist, text.strip()) or text
+
+    def check(self, value, field, ctx):
+        codes = ctx.picklist_codes(field.picklist, active_only=False)
+        if value in codes:
+            return None
+        return _unknown_choice(value, ctx.picklist_codes(field.picklist, active_only=True))
+
+    def describe(self, field):
+        return {"type": "string", "x-picklist": field.picklist}
+
+
+def _unknown_choice(value: str, allowed: list[str]) -> str:
+    return f"{value!r} is not an active value; allowed: {', '.join(allowed) or '(none)'}"
+
+
+class MultiPicklistType(FieldType):
+    """A list of codes, stored as ``|a|b|`` so "has code" is a plain LIKE."""
+
+    name = "multipicklist"
+    label = {"en": "Multi-select picklist", "ru": "Список с множественным выбором"}
+    operators = frozenset({"contains", "empty", "notempty", "eq"})
+    sortable = False
+
+    def coerce(self, value, field):
+        if isinstance(value, str):
+            value = [part for part in re.split(r"\s*[|,;]\s*", value.strip()) if part]
+        if not isinstance(value, list | tuple) or not all(isinstance(v, str) for v in value):
+            raise FieldError("must be a list of picklist codes")
+        unique = list(dict.fromkeys(code.strip() for code in value if code.strip()))
+        return unique or None
+
+    def resolve(self, text, field, ctx):
+        parts = [part for part in re.split(r"\s*[|,;]\s*", text.strip()) if part]
+        return [ctx.picklist_code_for(field.picklist, part) or part for part in parts]
+
+    def check(self, value, field, ctx):
+        codes = ctx.picklist_codes(field.picklist, active_only=False)
+        for code in value:
+            if code not in codes:
+                return _unknown_choice(code, ctx.picklist_codes(field.picklist, active_only=True))
+        return None
+
+    def to_storage(self, value):
+        return None if not value else "|" + "|".join(value) + "|"
+
+    def from_storage(self, value):
+        return None if not value else value.strip("|").split("|")
+
+    def to_text(self, value, field):
+        return "" if not value else "|".join(value)
+
+    def search_text(self, value, field):
+        return " ".join(value or ())
+
+    def describe(self, field):
+        return {"type": "array", "items": {"type": "string"}, "x-picklist": field.picklist}
+
+
+class ReferenceType(FieldType):
+    """A link to another record. One target type: the record's id (an integer). Several
+    target types: ``"type:id"`` text, so the kind of record travels with the id."""
+
+    name = "reference"
+    label = {"en": "Reference", "ru": "Ссылка"}
+
+    def column_options(self, field):
+        return {"size": 64} if len(field.target) == 1 else {"max_len": 80}
+
+    def coerce(self, value, field):
+        targets = field.target
+        if isinstance(value, dict) and {"type", "id"} <= value.keys():
+            value = f"{value['type']}:{value['id']}"
+        if isinstance(value, bool):
+            raise FieldError("must be a record id")
+        if isinstance(value, str):
+            text = value.strip()
+            if not text:
+                return None
+            if ":" in text:
+                kind, _, ident = text.partition(":")
+                if kind not in targets:
+                    raise FieldError(f"must refer to a {' or '.join(targets)} (got {kind!r})")
+                if not ident.isdigit():
+                    raise FieldError(f"must be TYPE:ID, like {targets[0]}:12 (got {text!r})")
+                return int(ident) if len(targets) == 1 else f"{kind}:{int(ident)}"
+            if text.isdigit():
+                value = int(text)
+            else:
+                raise FieldError(
+                    f"must be a record id or number of a {' or '.join(targets)} (got {text!r})"
+                )
+        if isinstance(value, int):
+            if len(targets) > 1:
+                raise FieldError(f"must say which kind of record: TYPE:ID, like {targets[0]}:12")
+            return value
+        raise FieldError("must be a record id")
+
+    def resolve(self, text, field, ctx):
+        text = text.strip()
+        if not text or ":" in text or text.isdigit():
+            return text
+        found = ctx.reference_by_number(field.target, text)
+        if found is None:
+            raise FieldError(f"no {' or '.join(field.target)} numbered {text!r}")
+        return found
+
+    def check(self, value, field, ctx):
+        if isinstance(value, int):
+            target, ident = field.target[0], value
+        else:
+            target, _, text = value.partition(":")
+            ident = int(text)
+        if ctx.reference_exists(target, ident):
+            return None
+        return f"{target} {ident} does not exist"
+
+    def storage_type(self, field):
+        return int if len(field.target) == 1 else str
+
+    def describe(self, field):
+        if len(field.target) == 1:
+            return {"type": "integer", "x-reference": field.target[0]}
+        return {"type": "string", "pattern": r"^[a-z_]+:\d+$", "x-reference": list(field.target)}
+
+
+OWNER_RE = re.compile(r"(user|group):(\d+)")
+
+
+class OwnerType(FieldType):
+    """A user or a group, stored as ``user:ID`` / ``group:ID``."""
+
+    name = "owner"
+    label = {"en": "Assigned to", "ru": "Ответственный"}
+    operators = EQUALITY
+
+    def column_options(self, field):
+        return {"max_len": 32}
+
+    def coerce(self, value, field):
+        if isinstance(value, dict) and {"type", "id"} <= value.keys():
+            value = f"{value['type']}:{value['id']}"
+        if not isinstance(value, str) or not OWNER_RE.fullmatch(value.strip()):
+            raise FieldError(f"must be user:ID or group:ID, like user:1 (got {value!r})")
+        return value.strip()
+
+    def resolve(self, text, field, ctx):
+        text = text.strip()
+        if not text or OWNER_RE.fullmatch(text):
+            return text
+        found = ctx.owner_by_name(text)
+        if found is None:
+            raise FieldError(f"no active user or group called {text!r}")
+        return found
+
+    def check(self, value, field, ctx):
+        return None if ctx.owner_exists(value) else f"{value} does not exist or is inactive"
+
+    def describe(self, field):
+        return {"type": "string", "pattern": r"^(user|group):\d+$"}
+
+
+BUILTIN_TYPES: list[FieldType] = [
+    TextType(),
+    LongTextType(),
+    IntegerType(),
+    DecimalType(),
+    CurrencyType(),
+    PercentType(),
+    DateType(),
+    TimeType(),
+    DateTimeType(),
+    BooleanType(),
+    EmailType(),
+    PhoneType(),
+    URLType(),
+    PicklistType(),
+    MultiPicklistType(),
+    ReferenceType(),
+    OwnerType(),
+]

@@ -1,0 +1,221 @@
+"""The hooks a plugin can implement, grouped by the phase in which they run.
+
+Every hook is named ``crm_*``. An implementation may accept any subset of the arguments
+listed (pluggy passes only the ones it names), so a handler for "status changed to
+Closed" can be as short as::
+
+    @hookimpl
+    def crm_after_save(record_type, record, changes):
+        if record_type.name == "ticket" and changes.get("status", (None, None))[1] == "closed":
+            ...
+
+Arguments that recur:
+
+``crm``
+    The running :class:`crm_core.runtime.CRM`: ``crm.records`` (the records service),
+    ``crm.registry`` (record types), ``crm.settings(plugin)``, ``crm.jobs`` and the other
+    services documented in ``docs/plugins.md``.
+``record_type``
+    A :class:`crm_core.schema.RecordType` (``.name``, ``.fields``, ``.label``...).
+``record``, ``old``
+    Plain dicts of field values; ``old`` is ``None`` on create.
+``actor``
+    The :class:`crm_core.actors.Actor` doing the work (a user, or the system).
+"""
+
+from __future__ import annotations
+
+import pluggy
+
+hookspec = pluggy.HookspecMarker("crm")
+
+# -- start-up ----------------------------------------------------------------------------
+
+
+@hookspec
+def crm_config_schema():
+    """Return the Cerberus schema of this plugin's ``[plugins.NAME]`` table in plugins.toml.
+
+    Keys not in the schema are refused at start-up with a message naming the key; ``default``
+    rules fill missing keys. Read the validated values with ``crm.settings("NAME")``.
+    """
+
+
+@hookspec
+def crm_register_field_types():
+    """Return a list of :class:`crm_core.fieldtypes.FieldType` objects this plugin adds."""
+
+
+@hookspec
+def crm_register_record_types():
+    """Return a list of record-type definitions: dicts shaped like a schema TOML file, or paths
+    of such files."""
+
+
+@hookspec
+def crm_extend_record_types(types):
+    """Add fields, relations or picklists to record types of other plugins.
+
+    ``types`` is a :class:`crm_core.schema.TypeExtender`: call ``types.add_field(type_name,
+    field)``, ``types.add_relation(type_name, relation)``, ``types.add_picklist(name,
+    picklist)``; ``types.has(type_name)`` tells whether a type is registered. Runs after every
+    plugin's ``crm_register_record_types`` and before the storage mapping is built.
+    """
+
+
+@hookspec
+def crm_db_ready(crm):
+    """The database schema matches the registry; the CRM is about to serve. Runs once per
+    process start, after ``crm init`` or ``crm db upgrade`` too."""
+
+
+@hookspec
+def crm_register_commands(cli):
+    """Add commands to the ``crm`` command line. ``cli`` is the root :mod:`click` group."""
+
+
+@hookspec
+def crm_demo_data(crm, actor):
+    """Create this plugin's demo records with ``crm.records`` (``crm demo``). Called in
+    dependency order, so records of required plugins exist already."""
+
+
+# -- records -----------------------------------------------------------------------------
+
+
+@hookspec(firstresult=True)
+def crm_autonumber(crm, record_type, record):
+    """Return the number for a new record, or ``None`` to let the core number it
+    (prefix + counter). The first plugin that answers wins."""
+
+
+@hookspec
+def crm_validate(crm, record_type, record, old, actor):
+    """Business rules beyond field types. Return ``{field: message}`` for every problem (or
+    ``None``); any error refuses the save and nothing is stored."""
+
+
+@hookspec
+def crm_before_save(crm, record_type, record, old, actor):
+    """Runs after validation, before the row is written; may change values in ``record`` (for
+    computed fields). Raising refuses the save."""
+
+
+@hookspec
+def crm_after_save(crm, record_type, record, old, changes, actor, created):
+    """Runs in the save's transaction after the row, history and search index are written.
+
+    ``changes`` maps each changed field to ``(old, new)``; ``created`` is true for a new
+    record. Other records may be written through ``crm.records``; work that must happen only
+    after commit (mail, webhooks) is queued with ``crm.jobs.enqueue``. Raising rolls the whole
+    save back.
+    """
+
+
+@hookspec
+def crm_before_delete(crm, record_type, record, actor):
+    """Runs before a record goes to the recycle bin. Raise to refuse (e.g. a locked record)."""
+
+
+@hookspec
+def crm_after_delete(crm, record_type, record, actor, purged):
+    """Runs in the transaction after a record was deleted (``purged`` true: removed for good)."""
+
+
+@hookspec
+def crm_after_restore(crm, record_type, record, actor):
+    """Runs in the transaction after a record came back from the recycle bin."""
+
+
+@hookspec
+def crm_after_link(crm, relation, record_type, record, other_type, other, actor):
+    """Two records were linked through a many-to-many ``relation`` (a
+    :class:`crm_core.schema.Relation`); ``record`` is on the side that declares it."""
+
+
+@hookspec
+def crm_after_unlink(crm, relation, record_type, record, other_type, other, actor):
+    """Two records were unlinked; arguments as for ``crm_after_link``."""
+
+
+@hookspec
+def crm_after_comment(crm, record_type, record, comment, actor, created):
+    """A comment was added (``created`` true) or edited on a record, in its transaction.
+    ``comment`` is a dict with ``id``, ``body``, ``internal``, ``author``, ``parent_id``."""
+
+
+@hookspec
+def crm_after_commit(crm, events):
+    """Runs after a transaction committed, with the list of :class:`crm_core.events.Event`
+    it produced. Not durable: for work that must not be lost, queue a job instead."""
+
+
+@hookspec
+def crm_register_jobs():
+    """Return ``{job_name: function(crm, payload)}`` for durable jobs this plugin runs."""
+
+
+# -- access ------------------------------------------------------------------------------
+
+
+@hookspec(firstresult=True)
+def crm_actor_from_request(crm, request):
+    """Return the :class:`crm_core.actors.Actor` of a web request, or ``None`` to let the next
+    plugin (and finally the session cookie / API token check) decide."""
+
+
+@hookspec
+def crm_permission_filter(crm, record_type, actor, action):
+    """Return a :class:`crm_core.query.Where` restricting which records ``actor`` may see (or
+    ``None`` for no restriction). Called once per list, search or export, never per row;
+    restrictions from several plugins are combined with AND."""
+
+
+@hookspec
+def crm_permission_check(crm, record_type, record, actor, action):
+    """Return ``False`` to forbid ``action`` (``"view"``, ``"create"``, ``"edit"``,
+    ``"delete"``) on one record, ``True`` or ``None`` to have no objection."""
+
+
+# -- web ---------------------------------------------------------------------------------
+
+
+@hookspec
+def crm_register_routes(crm, app):
+    """Add routes to the Bottle ``app`` (a :class:`crm_web.routing.PluginRoutes`) with
+    ``app.route(...)``, ``app.get/post`` or ``app.mount(prefix, subapp)``."""
+
+
+@hookspec
+def crm_menu_items(crm, actor):
+    """Return menu entries: dicts with ``label`` (en/ru dict or text), ``url`` and optional
+    ``section`` (the record type whose menu they join) and ``order``."""
+
+
+@hookspec
+def crm_record_actions(crm, record_type, record, actor):
+    """Return buttons for a record's detail page: dicts with ``label``, ``url`` and ``method``
+    (``"get"`` or ``"post"``; post buttons carry the CSRF token)."""
+
+
+@hookspec
+def crm_record_panels(crm, record_type, record, actor):
+    """Return extra panels (related lists, widgets) for a detail page: dicts with ``title`` and
+    ``html`` (already escaped: render it with a template) or ``records`` and ``record_type``."""
+
+
+@hookspec
+def crm_template_context(crm, request, actor, template):
+    """Return a dict of extra variables for rendering ``template`` (the template's name)."""
+
+
+@hookspec
+def crm_list_views(crm, record_type, actor):
+    """Return saved list views ("queues") for a record type: dicts with ``name``, ``label``,
+    ``where`` (list of :class:`crm_core.query.Condition`) and optional ``sort``."""
+
+
+@hookspec
+def crm_search(crm, text, actor, types):
+    """Return extra global-search hits (dicts with ``type``, ``id``, ``title``, ``snippet``) for
+    things full-text search would miss, such as an exact serial number."""

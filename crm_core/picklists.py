@@ -1,0 +1,302 @@
+"""Changing picklists while the CRM runs.
+
+Records store a value's code, so renaming a label rewrites nothing. Deactivating hides a
+value from new choices while records keep it. Deleting needs a replacement: every record
+that uses the value gets the replacement in one transaction, with a history entry each.
+Values a plugin declares ``locked`` can be renamed and reordered but never deleted or
+deactivated. Every change moves the registry version, so every process sees it at once.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING, Any
+
+from .actors import SYSTEM, Actor
+from .errors import Conflict, NotFound, PermissionDenied, ValidationError
+from .records import utcnow
+from .schema import Picklist
+from .storage.entities import table_name
+
+if TYPE_CHECKING:
+    from .runtime import CRM
+
+CODE_RE = re.compile(r"[a-z0-9][a-z0-9_\-]{0,63}")
+TRANSLIT = dict(
+    zip(
+        "абвгдеёжзийклмнопрстуфхцчшщъыьэюя",
+        [
+            "a",
+            "b",
+            "v",
+            "g",
+            "d",
+            "e",
+            "e",
+            "zh",
+            "z",
+            "i",
+            "y",
+            "k",
+            "l",
+            "m",
+            "n",
+            "o",
+            "p",
+            "r",
+            "s",
+            "t",
+            "u",
+            "f",
+            "kh",
+            "ts",
+            "ch",
+            "sh",
+            "shch",
+            "_",
+            "y",
+            "_",
+            "e",
+            "yu",
+            "ya",
+        ],
+        strict=True,
+    )
+)
+
+
+def code_from_label(label: str) -> str:
+    """A stable code for a value given only its label (Cyrillic transliterated)."""
+    text = "".join(TRANSLIT.get(ch, ch) for ch in label.casefold())
+    code = re.sub(r"[^a-z0-9]+", "_", text).strip("_")
+    return code[:64] or "value"
+
+
+class Picklists:
+    def __init__(self, crm: CRM):
+        self.crm = crm
+        self.store = crm.store
+
+    def names(self) -> list[str]:
+        return sorted(self.crm.refresh().picklists)
+
+    def get(self, name: str) -> Picklist:
+        return self.crm.refresh().picklist(name)
+
+    def describe(self, name: str) -> dict[str, Any]:
+        picklist = self.get(name)
+        users = [
+            f"{rt.name}.{f.name}"
+            for rt in self.crm.registry.types.values()
+            for f in rt.fields
+            if f.picklist == name
+        ]
+        return {
+            "name": picklist.name,
+            "used_by": users,
+            "values": [
+                {
+                    "code": v.code,
+                    "label": v.label,
+                    "order": v.order,
+                    "active": v.active,
+                    "locked": v.locked,
+                    "custom": v.custom,
+                }
+                for v in picklist.values
+            ],
+        }
+
+    # -- changes ------------------------------------------------------------------------
+
+    def add(
+        self,
+        name: str,
+        label: str,
+        *,
+        label_ru: str | None = None,
+        code: str | None = None,
+        actor: Actor = SYSTEM,
+    ) -> dict[str, Any]:
+        """Add a value (its code is derived from the label unless given)."""
+        self._require_admin(actor)
+        picklist = self.get(name)
+        label = (label or "").strip()
+        if not label:
+            raise ValidationError({"label": "is required"})
+        code = (code or code_from_label(label)).strip()
+        if not CODE_RE.fullmatch(code):
+            raise ValidationError(
+                {
+                    "code": "must be lower-case letters, digits, _ or -, starting with a letter or digit"
+                }
+            )
+        if picklist.value(code) is not None:
+            raise Conflict(f"picklist {name!r} already has a value with code {code!r}")
+        last = max((v.order for v in picklist.values), default=0)
+        labels = {"en": label, **({"ru": label_ru.strip()} if label_ru else {})}
+        with self.store.transaction() as tx:
+            row = self._row(tx, name, code)
+            if row is None:
+                tx.snapshot.system.PicklistValue(
+                    picklist=name, code=code, label=labels, sort_order=last + 10, custom=True
+                )
+            else:  # a value deleted earlier comes back
+                row.set(label=labels, sort_order=last + 10, deleted=False, active=True)
+            self.store.bump_version(tx)
+        self.store.rebuild()
+        return {"code": code, "label": labels}
+
+    def rename(
+        self,
+        name: str,
+        code: str,
+        *,
+        label: str | None = None,
+        label_ru: str | None = None,
+        actor: Actor = SYSTEM,
+    ) -> None:
+        """Change a value's label(s); records keep the code and need no change."""
+        self._require_admin(actor)
+        value = self._value(name, code)
+        changes = {}
+        if label is not None and label.strip():
+            changes["en"] = label.strip()
+        if label_ru is not None and label_ru.strip():
+            changes["ru"] = label_ru.strip()
+        if not changes:
+            raise ValidationError({"label": "give a new English and/or Russian label"})
+        self._override(name, code, label={**value.label, **changes})
+
+    def reorder(self, name: str, codes: list[str], *, actor: Actor = SYSTEM) -> None:
+        """Put the given codes first, in this order; the others follow as they were."""
+        self._require_admin(actor)
+        picklist = self.get(name)
+        unknown = [c for c in codes if picklist.value(c) is None]
+        if unknown:
+            raise ValidationError(
+                {
+                    "codes": f"not in picklist {name!r}: {', '.join(unknown)}; codes: {', '.join(picklist.codes())}"
+                }
+            )
+        ordered = list(dict.fromkeys(codes)) + [c for c in picklist.codes() if c not in codes]
+        with self.store.transaction() as tx:
+            for position, code in enumerate(ordered):
+                self._set(tx, name, code, sort_order=(position + 1) * 10)
+            self.store.bump_version(tx)
+        self.store.rebuild()
+
+    def deactivate(self, name: str, code: str, *, actor: Actor = SYSTEM) -> None:
+        self._require_admin(actor)
+        value = self._value(name, code)
+        if value.locked:
+            raise Conflict(f"{code!r} is a locked value of {name!r}: it cannot be deactivated")
+        self._override(name, code, active=False)
+
+    def activate(self, name: str, code: str, *, actor: Actor = SYSTEM) -> None:
+        self._require_admin(actor)
+        self._value(name, code)
+        self._override(name, code, active=True)
+
+    def delete(
+        self, name: str, code: str, *, replace_with: str | None, actor: Actor = SYSTEM
+    ) -> int:
+        """Delete a value, giving every record that uses it ``replace_with`` instead (one
+        transaction, a history entry per record). Returns how many records changed."""
+        self._require_admin(actor)
+        picklist = self.get(name)
+        value = self._value(name, code)
+        if value.locked:
+            raise Conflict(f"{code!r} is a locked value of {name!r}: it cannot be deleted")
+        if not replace_with:
+            raise ValidationError(
+                {
+                    "replace_with": "is required: records using the value need another; choose one "
+                    f"of: {', '.join(c for c in picklist.codes(active_only=True) if c != code)}"
+                }
+            )
+        replacement = picklist.value(replace_with)
+        if replacement is None or replace_with == code or not replacement.active:
+            raise ValidationError(
+                {
+                    "replace_with": f"must be another active value of {name!r}: "
+                    f"{', '.join(c for c in picklist.codes(active_only=True) if c != code)}"
+                }
+            )
+        changed = 0
+        with self.store.transaction() as tx:
+            for rt in tx.registry.types.values():
+                for field in rt.fields:
+                    if field.picklist == name:
+                        changed += self._rewrite(tx, rt, field, code, replace_with, actor)
+            self._set(tx, name, code, deleted=True)
+            self.store.bump_version(tx)
+        self.store.rebuild()
+        return changed
+
+    def _rewrite(self, tx, rt, field, code: str, replacement: str, actor: Actor) -> int:
+        q = tx.quote
+        table, column = q(table_name(rt.name)), q(field.column)
+        now = utcnow()
+        if field.type == "multipicklist":
+            rows = tx.execute(
+                f"SELECT {q('id')}, {column} FROM {table} WHERE {column} LIKE ?", (f"%|{code}|%",)
+            ).fetchall()
+        else:
+            rows = tx.execute(
+                f"SELECT {q('id')}, {column} FROM {table} WHERE {column} = ?", (code,)
+            ).fetchall()
+        for record_id, stored in rows:
+            if field.type == "multipicklist":
+                old = stored.strip("|").split("|")
+                new = list(dict.fromkeys(replacement if c == code else c for c in old))
+                new_value = "|" + "|".join(new) + "|"
+                change = [old, new]
+            else:
+                new_value, change = replacement, [code, replacement]
+            tx.execute(
+                f"UPDATE {table} SET {column} = ?, {q('modified_at')} = ?, {q('modified_by')} = ? "
+                f"WHERE {q('id')} = ?",
+                (new_value, now, actor.ref, record_id),
+            )
+            tx.snapshot.system.History(
+                record_type=rt.name,
+                record_id=record_id,
+                kind="updated",
+                actor=actor.ref,
+                at=now,
+                changes={field.name: change},
+                note=f"picklist value {code!r} deleted, replaced by {replacement!r}",
+            )
+        return len(rows)
+
+    # -- helpers ------------------------------------------------------------------------
+
+    def _value(self, name: str, code: str):
+        picklist = self.get(name)
+        value = picklist.value(code)
+        if value is None:
+            raise NotFound(
+                f"picklist {name!r} has no value {code!r}; codes: {', '.join(picklist.codes())}"
+            )
+        return value
+
+    def _override(self, name: str, code: str, **changes: Any) -> None:
+        with self.store.transaction() as tx:
+            self._set(tx, name, code, **changes)
+            self.store.bump_version(tx)
+        self.store.rebuild()
+
+    def _row(self, tx, name: str, code: str):
+        return tx.snapshot.system.PicklistValue.get_for_update(picklist=name, code=code)
+
+    def _set(self, tx, name: str, code: str, **changes: Any) -> None:
+        row = self._row(tx, name, code)
+        if row is None:
+            row = tx.snapshot.system.PicklistValue(picklist=name, code=code, custom=False)
+        row.set(**changes)
+
+    @staticmethod
+    def _require_admin(actor: Actor) -> None:
+        if not actor.is_admin:
+            raise PermissionDenied("only administrators may change picklists")

@@ -1,0 +1,1087 @@
+"""The records service: the one Python API for reading and changing records.
+
+The CLI, the web UI, the JSON API and plugins all come through here, so validation,
+numbering, history, the search index, tags, permissions and hooks happen the same way
+whoever asks. Records are plain dicts of field values (``id``, ``number``, the system
+fields, every plugin and custom field, and ``tags``). Errors come back as
+:class:`~crm_core.errors.ValidationError` (field → message), :class:`NotFound` or
+:class:`Conflict`, never as a database exception.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from . import textsearch
+from .actors import SYSTEM, Actor
+from .errors import Conflict, NotFound, PermissionDenied, ValidationError
+from .events import Event
+from .fieldtypes import FieldError
+from .query import And, Condition, Nothing, Or, Where, every
+from .schema import SOURCES, RecordType
+from .storage import search_index
+from .storage.entities import attr_name, table_name
+from .storage.listing import Cursor, SortKey, SQLBuilder, decode_cursor, encode_cursor
+from .storage.store import Snapshot, Transaction
+from .validation import (
+    DatabaseChecks,
+    check_values,
+    missing_required,
+    unique_clashes,
+    unknown_fields,
+)
+
+if TYPE_CHECKING:
+    from .runtime import CRM
+
+MAX_LIMIT = 500
+TAG_MAX = 64
+
+
+@dataclass
+class Page:
+    """One page of a list; the cursors are opaque strings for the next/previous page."""
+
+    records: list[dict[str, Any]]
+    next_cursor: str | None = None
+    prev_cursor: str | None = None
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None, microsecond=0)
+
+
+def normalize_tags(raw: Any) -> list[str]:
+    if raw is None:
+        return []
+    if isinstance(raw, str):
+        raw = raw.split(",")
+    if not isinstance(raw, list | tuple | set):
+        raise ValidationError({"tags": "must be a list of words, or text separated by commas"})
+    tags = []
+    for item in raw:
+        if not isinstance(item, str):
+            raise ValidationError({"tags": "must be a list of words"})
+        tag = " ".join(item.split()).casefold()
+        if len(tag) > TAG_MAX:
+            raise ValidationError({"tags": f"a tag must be at most {TAG_MAX} characters"})
+        if tag and tag not in tags:
+            tags.append(tag)
+    return sorted(tags)
+
+
+class RecordsService:
+    def __init__(self, crm: CRM):
+        self.crm = crm
+        self.store = crm.store
+        self.hook = crm.hook
+
+    # -- reading ------------------------------------------------------------------------
+
+    def get(
+        self,
+        type_name: str,
+        key: int | str,
+        *,
+        actor: Actor = SYSTEM,
+        include_deleted: bool = False,
+    ) -> dict[str, Any]:
+        """One record by id or number. Missing, deleted or not visible: :class:`NotFound`."""
+        with self.store.reading() as tx:
+            rt = tx.registry.type(type_name)
+            obj = self._find(tx, rt, key)
+            if obj is None or (obj.f_deleted and not include_deleted):
+                raise NotFound(f"{rt.name} {key} not found")
+            record = self._from_entity(tx.snapshot, rt, obj)
+            self._require_visible(tx, rt, record, actor)
+            record["tags"] = self._tags_of(tx, rt.name, [record["id"]]).get(record["id"], [])
+            return record
+
+    def list(
+        self,
+        type_name: str,
+        *,
+        where: Where | Iterable[Condition] | dict[str, Any] | None = None,
+        sort: str | None = None,
+        limit: int = 50,
+        cursor: str | None = None,
+        actor: Actor = SYSTEM,
+        tag: str | None = None,
+        deleted: bool = False,
+        related_to: tuple[str, int, str] | None = None,
+    ) -> Page:
+        """A page of records, filtered and sorted, read with keyset pagination.
+
+        ``sort`` is a field name, ``-name`` for descending (default ``-modified_at``).
+        ``related_to`` is ``(other_type, other_id, relation)``: only records linked to that
+        record through its many-to-many relation of that name.
+        """
+        with self.store.reading() as tx:
+            rt = tx.registry.type(type_name)
+            return self._list(tx, rt, where, sort, limit, cursor, actor, tag, deleted, related_to)
+
+    def iterate(
+        self,
+        type_name: str,
+        *,
+        where: Where | Iterable[Condition] | dict[str, Any] | None = None,
+        sort: str = "id",
+        actor: Actor = SYSTEM,
+        tag: str | None = None,
+        batch: int = 500,
+    ) -> Iterator[dict[str, Any]]:
+        """Every matching record, a page at a time (exports and bulk work)."""
+        cursor = None
+        while True:
+            page = self.list(
+                type_name,
+                where=where,
+                sort=sort,
+                limit=batch,
+                cursor=cursor,
+                actor=actor,
+                tag=tag,
+            )
+            yield from page.records
+            if not page.next_cursor:
+                return
+            cursor = page.next_cursor
+
+    def related(
+        self,
+        type_name: str,
+        record_id: int,
+        relation: str,
+        *,
+        actor: Actor = SYSTEM,
+        limit: int = 50,
+        cursor: str | None = None,
+        sort: str | None = None,
+    ) -> tuple[RecordType, Page]:
+        """Records linked to one record through one of its many-to-many relations."""
+        with self.store.reading() as tx:
+            rt = tx.registry.type(type_name)
+            end = tx.registry.relation_end(rt.name, relation)
+            self.get(rt.name, record_id, actor=actor)
+            other = tx.registry.type(end.other_type)
+            page = self._list(
+                tx,
+                other,
+                None,
+                sort,
+                limit,
+                cursor,
+                actor,
+                None,
+                False,
+                (rt.name, record_id, relation),
+            )
+            return other, page
+
+    def history(
+        self, type_name: str, record_id: int, *, actor: Actor = SYSTEM
+    ) -> list[dict[str, Any]]:
+        """Change history, newest first: kind, actor, at, changes {field: [old, new]}, note."""
+        with self.store.reading() as tx:
+            rt = tx.registry.type(type_name)
+            self.get(rt.name, record_id, actor=actor, include_deleted=True)
+            rows = tx.execute(
+                "SELECT id, kind, actor, at, changes, note FROM crm_history "
+                "WHERE record_type = ? AND record_id = ? ORDER BY id DESC",
+                (rt.name, record_id),
+            ).fetchall()
+            read_at = tx.snapshot.dialect.reader(dt.datetime)
+            return [
+                {
+                    "id": row[0],
+                    "kind": row[1],
+                    "actor": row[2],
+                    "at": read_at(row[3]),
+                    "changes": _json_value(row[4]) or {},
+                    "note": row[5],
+                }
+                for row in rows
+            ]
+
+    def titles(self, refs: Iterable[str], *, actor: Actor = SYSTEM) -> dict[str, dict[str, Any]]:
+        """Display data for ``type:id`` references: ``{"type:id": {"number", "title"}}``.
+        One query per record type, for showing reference fields in lists."""
+        wanted: dict[str, set[int]] = {}
+        for ref in refs:
+            kind, _, ident = ref.partition(":")
+            if ident.isdigit():
+                wanted.setdefault(kind, set()).add(int(ident))
+        found: dict[str, dict[str, Any]] = {}
+        with self.store.reading() as tx:
+            q = tx.quote
+            for type_name, ids in wanted.items():
+                rt = tx.registry.types.get(type_name)
+                if rt is None or not ids:
+                    continue
+                builder = SQLBuilder(tx.snapshot.dialect, rt, self._condition_value(tx))
+                restriction = builder.where(self._permission_where(tx, rt, actor, "view"))
+                id_list = sorted(ids)
+                title_field = rt.field(rt.title_field)
+                rows = tx.execute(
+                    f"SELECT {q('id')}, {q('number')}, {q(title_field.column)}, {q('deleted')} "
+                    f"FROM {q(table_name(rt.name))} WHERE {q('id')} IN "
+                    f"({', '.join('?' for _ in id_list)}) AND {restriction}",
+                    (*id_list, *builder.params),
+                ).fetchall()
+                ftype = tx.registry.field_types[title_field.type]
+                reader = tx.snapshot.readers[rt.name][title_field.name]
+                for ident, number, title, deleted in rows:
+                    value = ftype.from_storage(reader(title))
+                    found[f"{type_name}:{ident}"] = {
+                        "type": type_name,
+                        "id": ident,
+                        "number": number,
+                        "title": ftype.to_text(value, title_field) or number,
+                        "deleted": bool(deleted),
+                    }
+        return found
+
+    # -- writing ------------------------------------------------------------------------
+
+    def create(
+        self,
+        type_name: str,
+        values: dict[str, Any],
+        *,
+        actor: Actor = SYSTEM,
+        source: str = "crm",
+        keep_number: bool = False,
+    ) -> dict[str, Any]:
+        """Validate and store a new record; returns it as stored.
+
+        ``values`` may include ``tags`` (a list). With ``keep_number`` (imports), a given
+        ``number`` is kept when it is free and the counter moves past it.
+        """
+        if source not in SOURCES:
+            raise ValidationError({"source": f"must be one of {', '.join(SOURCES)}"})
+        with self.store.transaction() as tx:
+            rt = tx.registry.type(type_name)
+            self._require_allowed(tx, rt, None, actor, "create")
+            record, tags = self._prepare_new(tx, rt, values, actor, source, keep_number)
+            obj = tx.snapshot.entities[rt.name](**self._columns(tx, rt, record))
+            obj.flush()
+            record["id"] = obj.id
+            changes = self._finish_new(tx, rt, record, tags, actor)
+            tx.events.append(Event("created", rt.name, record["id"], actor, changes))
+            return dict(record)
+
+    def create_many(
+        self,
+        type_name: str,
+        rows: Iterable[tuple[int, dict[str, Any]]],
+        *,
+        actor: Actor = SYSTEM,
+        source: str = "import",
+        keep_number: bool = True,
+        on_error: Callable[[int, ValidationError], None] | None = None,
+    ) -> int:
+        """Create many records in the current transaction, each validated exactly like
+        :meth:`create`, written without keeping objects in memory (imports of a million
+        rows). ``rows`` yields ``(line, values)``; a row's :class:`ValidationError` goes to
+        ``on_error`` (which may raise to stop) and the row is skipped. Returns rows stored.
+        Hooks run per row; ``crm_after_commit`` gets one ``imported`` event."""
+        tx = self.store.current_transaction()
+        if tx is None or not tx.write:
+            raise RuntimeError("create_many runs inside crm.transaction()")
+        rt = tx.registry.type(type_name)
+        self._require_allowed(tx, rt, None, actor, "create")
+        q = tx.quote
+        columns = [f for f in rt.fields if f.name != "id"]
+        insert = (
+            f"INSERT INTO {q(table_name(rt.name))} ({', '.join(q(f.column) for f in columns)}) "
+            f"VALUES ({', '.join('?' for _ in columns)}) RETURNING {q('id')}"
+        )
+        field_types = tx.registry.field_types
+        stored = 0
+        for line, values in rows:
+            try:
+                record, tags = self._prepare_new(tx, rt, values, actor, source, keep_number)
+            except ValidationError as exc:
+                if on_error is None:
+                    raise
+                on_error(line, exc)
+                continue
+            params = [field_types[f.type].to_storage(record.get(f.name)) for f in columns]
+            record["id"] = tx.execute(insert, params).fetchone()[0]
+            self._finish_new(tx, rt, record, tags, actor)
+            stored += 1
+        tx.events.append(Event("imported", rt.name, 0, actor, detail={"count": stored}))
+        return stored
+
+    def _prepare_new(
+        self,
+        tx: Transaction,
+        rt: RecordType,
+        values: dict[str, Any],
+        actor: Actor,
+        source: str,
+        keep_number: bool,
+    ) -> tuple[dict[str, Any], list[str]]:
+        """Validation, defaults, number and plugin rules of a new record (nothing written)."""
+        values = dict(values)
+        tags = normalize_tags(values.pop("tags", None))
+        given_number = values.pop("number", None) if keep_number else None
+        errors = unknown_fields(rt, values)
+        checks = DatabaseChecks(tx)
+        clean = check_values(
+            tx, rt, {k: v for k, v in values.items() if k not in errors}, errors, checks
+        )
+        now = utcnow()
+        record: dict[str, Any] = {f.name: f.default for f in rt.fields if not f.system}
+        record.update(
+            id=None,
+            number=None,
+            assigned_to=actor.ref if actor.kind == "user" else None,
+            created_at=now,
+            created_by=actor.ref,
+            modified_at=now,
+            modified_by=actor.ref,
+            source=source,
+            deleted=False,
+        )
+        record.update(clean)
+        errors.update(missing_required(rt, record, rt.fields))
+        if errors:
+            raise ValidationError(errors)
+        record["number"] = self._number_for(tx, rt, record, given_number)
+        self._run_rules(tx, rt, record, None, actor, checks, set(record))
+        return record, tags
+
+    def _finish_new(
+        self, tx: Transaction, rt: RecordType, record: dict[str, Any], tags: list[str], actor: Actor
+    ) -> dict[str, tuple[Any, Any]]:
+        """History, search index, tags and ``crm_after_save`` of a record just inserted."""
+        changes = {
+            name: (None, value)
+            for name, value in record.items()
+            if value not in (None, False) and (name == "assigned_to" or not rt.field(name).system)
+        }
+        if tags:
+            changes["tags"] = ([], tags)
+            self._write_tags(tx, rt.name, record["id"], [], tags)
+        self._record_history(
+            tx, rt, record["id"], "created", actor, changes, now=record["created_at"]
+        )
+        self._index(tx, rt, record)
+        record["tags"] = tags
+        self.hook.crm_after_save(
+            crm=self.crm,
+            record_type=rt,
+            record=record,
+            old=None,
+            changes=changes,
+            actor=actor,
+            created=True,
+        )
+        return changes
+
+    def update(
+        self,
+        type_name: str,
+        key: int | str,
+        values: dict[str, Any],
+        *,
+        actor: Actor = SYSTEM,
+        allow_read_only: frozenset[str] = frozenset(),
+    ) -> dict[str, Any]:
+        """Change some fields of a record (a partial update); returns the record as stored.
+
+        ``allow_read_only`` lets a plugin's own code set fields users may not edit (a
+        computed field such as a contract's used units).
+        """
+        with self.store.transaction() as tx:
+            rt = tx.registry.type(type_name)
+            obj = self._find(tx, rt, key, for_update=True)
+            if obj is None or obj.f_deleted:
+                raise NotFound(f"{rt.name} {key} not found")
+            old = self._from_entity(tx.snapshot, rt, obj)
+            self._require_visible(tx, rt, old, actor)
+            self._require_allowed(tx, rt, old, actor, "edit")
+            old["tags"] = self._tags_of(tx, rt.name, [old["id"]]).get(old["id"], [])
+            values = dict(values)
+            new_tags = normalize_tags(values.pop("tags")) if "tags" in values else old["tags"]
+            errors = unknown_fields(rt, values, allow_read_only=allow_read_only)
+            checks = DatabaseChecks(tx)
+            clean = check_values(
+                tx, rt, {k: v for k, v in values.items() if k not in errors}, errors, checks
+            )
+            record = {**old, **clean}
+            changed = {name for name, value in clean.items() if value != old.get(name)}
+            errors.update(missing_required(rt, record, [rt.field(n) for n in clean]))
+            if errors:
+                raise ValidationError(errors)
+            if not changed and new_tags == old["tags"]:
+                return old
+            self._run_rules(tx, rt, record, old, actor, checks, changed)
+            changed = {name for name in record if name != "tags" and record[name] != old.get(name)}
+            now = utcnow()
+            record.update(modified_at=now, modified_by=actor.ref)
+            changes = {name: (old.get(name), record[name]) for name in sorted(changed)}
+            for name in changed | {"modified_at", "modified_by"}:
+                field = rt.field(name)
+                setattr(obj, attr_name(name), self._to_column(tx, field, record[name]))
+            if new_tags != old["tags"]:
+                changes["tags"] = (old["tags"], new_tags)
+                self._write_tags(tx, rt.name, old["id"], old["tags"], new_tags)
+            record["tags"] = new_tags
+            self._record_history(tx, rt, old["id"], "updated", actor, changes, now=now)
+            if self._index_affected(rt, changed):
+                self._index(tx, rt, record)
+            self.hook.crm_after_save(
+                crm=self.crm,
+                record_type=rt,
+                record=record,
+                old=old,
+                changes=changes,
+                actor=actor,
+                created=False,
+            )
+            tx.events.append(Event("updated", rt.name, old["id"], actor, changes))
+            return dict(record)
+
+    def delete(self, type_name: str, key: int | str, *, actor: Actor = SYSTEM) -> dict[str, Any]:
+        """Move a record to the recycle bin (restorable)."""
+        with self.store.transaction() as tx:
+            rt = tx.registry.type(type_name)
+            obj = self._find(tx, rt, key, for_update=True)
+            if obj is None or obj.f_deleted:
+                raise NotFound(f"{rt.name} {key} not found")
+            record = self._from_entity(tx.snapshot, rt, obj)
+            self._require_visible(tx, rt, record, actor)
+            self._require_allowed(tx, rt, record, actor, "delete")
+            self.hook.crm_before_delete(crm=self.crm, record_type=rt, record=record, actor=actor)
+            now = utcnow()
+            obj.f_deleted = True
+            obj.f_modified_at, obj.f_modified_by = now, actor.ref
+            search_index.remove(tx, rt.name, record["id"])
+            self._record_history(tx, rt, record["id"], "deleted", actor, {}, now=now)
+            record["deleted"] = True
+            self.hook.crm_after_delete(
+                crm=self.crm, record_type=rt, record=record, actor=actor, purged=False
+            )
+            tx.events.append(Event("deleted", rt.name, record["id"], actor))
+            return record
+
+    def restore(self, type_name: str, key: int | str, *, actor: Actor = SYSTEM) -> dict[str, Any]:
+        """Bring a record back from the recycle bin."""
+        with self.store.transaction() as tx:
+            rt = tx.registry.type(type_name)
+            obj = self._find(tx, rt, key, for_update=True)
+            if obj is None:
+                raise NotFound(f"{rt.name} {key} not found")
+            record = self._from_entity(tx.snapshot, rt, obj)
+            self._require_visible(tx, rt, record, actor)
+            if not obj.f_deleted:
+                raise Conflict(f"{record['number']} is not in the recycle bin")
+            now = utcnow()
+            obj.f_deleted = False
+            obj.f_modified_at, obj.f_modified_by = now, actor.ref
+            record.update(deleted=False, modified_at=now, modified_by=actor.ref)
+            self._index(tx, rt, record)
+            self.crm.comments.reindex_record(tx, rt.name, record["id"], record["assigned_to"])
+            self._record_history(tx, rt, record["id"], "restored", actor, {}, now=now)
+            self.hook.crm_after_restore(crm=self.crm, record_type=rt, record=record, actor=actor)
+            tx.events.append(Event("restored", rt.name, record["id"], actor))
+            return record
+
+    def purge(self, type_name: str, key: int | str, *, actor: Actor = SYSTEM) -> None:
+        """Remove a deleted record for good (administrators only)."""
+        if not actor.is_admin:
+            raise PermissionDenied("only administrators may purge records")
+        with self.store.transaction() as tx:
+            rt = tx.registry.type(type_name)
+            obj = self._find(tx, rt, key, for_update=True)
+            if obj is None:
+                raise NotFound(f"{rt.name} {key} not found")
+            if not obj.f_deleted:
+                raise Conflict("only records in the recycle bin can be purged; delete it first")
+            record = self._from_entity(tx.snapshot, rt, obj)
+            obj.delete()
+            ident = record["id"]
+            tx.execute(
+                "DELETE FROM crm_tag WHERE record_type = ? AND record_id = ?", (rt.name, ident)
+            )
+            for end in tx.registry.relation_ends(rt.name):
+                side = "left_id" if end.owner_side else "right_id"
+                tx.execute(
+                    f"DELETE FROM crm_link WHERE relation = ? AND {side} = ?",
+                    (end.relation.key, ident),
+                )
+            search_index.remove(tx, rt.name, ident)
+            self.crm.comments.purge_record(tx, rt.name, ident)
+            self.crm.attachments.purge_record(tx, rt.name, ident)
+            self._record_history(
+                tx, rt, ident, "purged", actor, {}, note=f"{record['number']} purged"
+            )
+            self.hook.crm_after_delete(
+                crm=self.crm, record_type=rt, record=record, actor=actor, purged=True
+            )
+            tx.events.append(Event("purged", rt.name, ident, actor))
+
+    def link(
+        self,
+        type_name: str,
+        key: int | str,
+        relation: str,
+        other_key: int | str,
+        *,
+        actor: Actor = SYSTEM,
+    ) -> None:
+        """Link two records through a many-to-many relation (from either side)."""
+        self._link_or_unlink(type_name, key, relation, other_key, actor, link=True)
+
+    def unlink(
+        self,
+        type_name: str,
+        key: int | str,
+        relation: str,
+        other_key: int | str,
+        *,
+        actor: Actor = SYSTEM,
+    ) -> None:
+        self._link_or_unlink(type_name, key, relation, other_key, actor, link=False)
+
+    def linked_ids(self, type_name: str, record_id: int, relation: str) -> list[int]:
+        """Ids of the records linked to one record through a relation (no permission check;
+        for plugin code that recomputes totals)."""
+        with self.store.reading() as tx:
+            end = tx.registry.relation_end(type_name, relation)
+            mine, theirs = ("left_id", "right_id") if end.owner_side else ("right_id", "left_id")
+            rows = tx.execute(
+                f"SELECT {theirs} FROM crm_link WHERE relation = ? AND {mine} = ? ORDER BY id",
+                (end.relation.key, record_id),
+            ).fetchall()
+            return [row[0] for row in rows]
+
+    def _link_or_unlink(self, type_name, key, relation, other_key, actor, link: bool) -> None:
+        with self.store.transaction() as tx:
+            rt = tx.registry.type(type_name)
+            end = tx.registry.relation_end(rt.name, relation)
+            other_rt = tx.registry.type(end.other_type)
+            this = self.get(rt.name, key, actor=actor)
+            other = self.get(other_rt.name, other_key, actor=actor)
+            self._require_allowed(tx, rt, this, actor, "edit")
+            left, right = (this, other) if end.owner_side else (other, this)
+            relation_key = end.relation.key
+            exists = tx.execute(
+                "SELECT id FROM crm_link WHERE relation = ? AND left_id = ? AND right_id = ?",
+                (relation_key, left["id"], right["id"]),
+            ).fetchone()
+            if link and exists:
+                raise Conflict(f"{this['number']} and {other['number']} are already linked")
+            if not link and not exists:
+                raise NotFound(f"{this['number']} and {other['number']} are not linked")
+            now = utcnow()
+            if link:
+                tx.snapshot.system.Link(
+                    relation=relation_key,
+                    left_id=left["id"],
+                    right_id=right["id"],
+                    created_at=now,
+                    created_by=actor.ref,
+                )
+            else:
+                tx.execute("DELETE FROM crm_link WHERE id = ?", (exists[0],))
+            kind = "linked" if link else "unlinked"
+            for record, record_rt, partner in ((this, rt, other), (other, other_rt, this)):
+                self._record_history(
+                    tx,
+                    record_rt,
+                    record["id"],
+                    kind,
+                    actor,
+                    {},
+                    note=f"{partner['number']}",
+                    now=now,
+                )
+            owner_rt, owner = (rt, this) if end.owner_side else (other_rt, other)
+            partner_rt, partner = (other_rt, other) if end.owner_side else (rt, this)
+            hook = self.hook.crm_after_link if link else self.hook.crm_after_unlink
+            hook(
+                crm=self.crm,
+                relation=end.relation,
+                record_type=owner_rt,
+                record=owner,
+                other_type=partner_rt,
+                other=partner,
+                actor=actor,
+            )
+            tx.events.append(
+                Event(
+                    kind,
+                    owner_rt.name,
+                    owner["id"],
+                    actor,
+                    detail={"relation": end.relation.key, "other": partner["id"]},
+                )
+            )
+
+    # -- numbering ----------------------------------------------------------------------
+
+    def _number_for(self, tx: Transaction, rt: RecordType, record: dict, given: Any) -> str:
+        if given:
+            number = str(given).strip()
+            q = tx.quote
+            taken = tx.execute(
+                f"SELECT 1 FROM {q(table_name(rt.name))} WHERE {q('number')} = ?", (number,)
+            ).fetchone()
+            if taken:
+                raise ValidationError({"number": f"{number} is already used"})
+            prefix, _counter = self.crm.numbering.current(tx, rt)
+            if number.startswith(prefix) and number[len(prefix) :].isdigit():
+                self.crm.numbering.advance_past(tx, rt, int(number[len(prefix) :]))
+            return number
+        custom = self.hook.crm_autonumber(crm=self.crm, record_type=rt, record=record)
+        return custom or self.crm.numbering.next(tx, rt)
+
+    # -- rules, history, index ----------------------------------------------------------
+
+    def _run_rules(
+        self,
+        tx: Transaction,
+        rt: RecordType,
+        record: dict,
+        old: dict | None,
+        actor: Actor,
+        checks: DatabaseChecks,
+        changed: set[str],
+    ) -> None:
+        """Uniqueness, plugin rules (``crm_validate``), then ``crm_before_save``; values a
+        before-save handler changes are checked again like user input."""
+        errors = unique_clashes(tx, rt, record, changed)
+        for result in self.hook.crm_validate(
+            crm=self.crm, record_type=rt, record=dict(record), old=old, actor=actor
+        ):
+            for name, message in (result or {}).items():
+                errors.setdefault(name, message)
+        if errors:
+            raise ValidationError(errors)
+        before = dict(record)
+        self.hook.crm_before_save(crm=self.crm, record_type=rt, record=record, old=old, actor=actor)
+        touched = {
+            name: value
+            for name, value in record.items()
+            if name not in ("tags",) and value != before.get(name)
+        }
+        if touched:
+            problems: dict[str, str] = {}
+            unknown = [name for name in touched if not rt.has_field(name)]
+            if unknown:
+                raise ValidationError(dict.fromkeys(unknown, "is not a field"))
+            record.update(check_values(tx, rt, touched, problems, checks))
+            if problems:
+                raise ValidationError(problems)
+
+    def _record_history(
+        self,
+        tx: Transaction,
+        rt: RecordType,
+        record_id: int,
+        kind: str,
+        actor: Actor,
+        changes: dict[str, tuple[Any, Any]],
+        *,
+        note: str | None = None,
+        now: dt.datetime | None = None,
+    ) -> None:
+        field_types = tx.registry.field_types
+        serialised = {}
+        for name, (before, after) in changes.items():
+            field = rt.field(name)
+            if field is None:  # tags
+                serialised[name] = [before, after]
+                continue
+            ftype = field_types[field.type]
+            serialised[name] = [ftype.to_json(before, field), ftype.to_json(after, field)]
+        tx.execute(
+            "INSERT INTO crm_history (record_type, record_id, kind, actor, at, changes, note) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (
+                rt.name,
+                record_id,
+                kind,
+                actor.ref,
+                now or utcnow(),
+                json.dumps(serialised, ensure_ascii=False) if serialised else None,
+                note,
+            ),
+        )
+
+    def add_history(
+        self,
+        type_name: str,
+        record_id: int,
+        kind: str,
+        *,
+        actor: Actor = SYSTEM,
+        note: str | None = None,
+        changes: dict[str, tuple[Any, Any]] | None = None,
+    ) -> None:
+        """Write a history entry for something a plugin did (a merge, an email sent...)."""
+        with self.store.transaction() as tx:
+            rt = tx.registry.type(type_name)
+            self._record_history(tx, rt, record_id, kind, actor, changes or {}, note=note)
+
+    def _index_affected(self, rt: RecordType, changed: set[str]) -> bool:
+        return any(
+            name in changed
+            for name in (
+                "assigned_to",
+                rt.title_field,
+                *(f.name for f in rt.fields if f.searchable),
+            )
+        )
+
+    def search_body(self, tx: Transaction, rt: RecordType, record: dict) -> str:
+        """The text of a record that search finds: number, title and searchable fields."""
+        parts = [record.get("number") or ""]
+        for field in rt.fields:
+            if field.name == rt.title_field or field.searchable:
+                value = record.get(field.name)
+                if value is None:
+                    continue
+                ftype = tx.registry.field_types[field.type]
+                if field.type in ("picklist", "multipicklist"):
+                    picklist = tx.registry.picklist(field.picklist)
+                    codes = value if isinstance(value, list) else [value]
+                    for code in codes:
+                        parts.extend(
+                            picklist.value(code).label.values() if picklist.value(code) else [code]
+                        )
+                    continue
+                parts.append(ftype.search_text(value, field))
+        return "\n".join(parts)
+
+    def _index(self, tx: Transaction, rt: RecordType, record: dict) -> None:
+        body = self.search_body(tx, rt, record)
+        search_index.put(
+            tx, rt.name, record["id"], record.get("assigned_to"), textsearch.index_text(body)
+        )
+
+    # -- tags ---------------------------------------------------------------------------
+
+    def _tags_of(self, tx: Transaction, type_name: str, ids: list[int]) -> dict[int, list[str]]:
+        if not ids:
+            return {}
+        result: dict[int, list[str]] = {}
+        rows = tx.execute(
+            f"SELECT record_id, tag FROM crm_tag WHERE record_type = ? AND record_id IN "
+            f"({', '.join('?' for _ in ids)}) ORDER BY tag",
+            (type_name, *ids),
+        ).fetchall()
+        for record_id, tag in rows:
+            result.setdefault(record_id, []).append(tag)
+        return result
+
+    def _write_tags(
+        self, tx: Transaction, type_name: str, record_id: int, old: list[str], new: list[str]
+    ) -> None:
+        for tag in set(old) - set(new):
+            tx.execute(
+                "DELETE FROM crm_tag WHERE record_type = ? AND record_id = ? AND tag = ?",
+                (type_name, record_id, tag),
+            )
+        for tag in sorted(set(new) - set(old)):
+            tx.execute(
+                "INSERT INTO crm_tag (record_type, record_id, tag) VALUES (?, ?, ?)",
+                (type_name, record_id, tag),
+            )
+
+    def all_tags(self, type_name: str | None = None) -> list[tuple[str, int]]:
+        """Tags in use with their counts (for tag filters)."""
+        with self.store.reading() as tx:
+            sql = "SELECT tag, COUNT(*) FROM crm_tag"
+            params: tuple = ()
+            if type_name:
+                sql += " WHERE record_type = ?"
+                params = (type_name,)
+            rows = tx.execute(sql + " GROUP BY tag ORDER BY tag", params).fetchall()
+            return [(row[0], row[1]) for row in rows]
+
+    # -- permissions --------------------------------------------------------------------
+
+    def permission_where(self, type_name: str, actor: Actor, action: str = "view") -> Where | None:
+        with self.store.reading() as tx:
+            return self._permission_where(tx, tx.registry.type(type_name), actor, action)
+
+    def _permission_where(
+        self, tx: Transaction, rt: RecordType, actor: Actor, action: str
+    ) -> Where | None:
+        if actor.is_system:
+            return None
+        results = self.hook.crm_permission_filter(
+            crm=self.crm, record_type=rt, actor=actor, action=action
+        )
+        return every(*results)
+
+    def can(self, type_name: str, record: dict | None, actor: Actor, action: str) -> bool:
+        """Whether ``actor`` may do ``action`` to ``record`` (or create, when ``None``)."""
+        with self.store.reading() as tx:
+            rt = tx.registry.type(type_name)
+            try:
+                if record is not None:
+                    self._require_visible(tx, rt, record, actor, action)
+                self._require_allowed(tx, rt, record, actor, action)
+            except (NotFound, PermissionDenied):
+                return False
+            return True
+
+    def _require_visible(
+        self, tx: Transaction, rt: RecordType, record: dict, actor: Actor, action: str = "view"
+    ) -> None:
+        where = self._permission_where(tx, rt, actor, action)
+        if where is not None and not self._matches(tx, rt, where, record):
+            raise NotFound(f"{rt.name} {record['id']} not found")
+
+    def _require_allowed(
+        self, tx: Transaction, rt: RecordType, record: dict | None, actor: Actor, action: str
+    ) -> None:
+        if actor.is_system:
+            return
+        if record is not None and action != "view":
+            self._require_visible(tx, rt, record, actor, action)
+        answers = self.hook.crm_permission_check(
+            crm=self.crm, record_type=rt, record=record, actor=actor, action=action
+        )
+        if any(answer is False for answer in answers):
+            raise PermissionDenied(f"you may not {action} this {rt.label['en'].lower()}")
+
+    def _matches(self, tx: Transaction, rt: RecordType, where: Where, record: dict) -> bool:
+        """Evaluate a permission restriction on one record in Python (same rules as SQL)."""
+        if isinstance(where, Nothing):
+            return False
+        if isinstance(where, Or):
+            return any(self._matches(tx, rt, part, record) for part in where.parts)
+        if isinstance(where, And):
+            return all(self._matches(tx, rt, part, record) for part in where.parts)
+        value = record.get(where.field)
+        read = self._condition_value(tx)
+        if where.op == "empty":
+            return value in (None, [])
+        if where.op == "notempty":
+            return value not in (None, [])
+        if where.op == "in":
+            return value in [read(rt, where.field, v) for v in where.value]
+        wanted = read(rt, where.field, where.value)
+        if where.op == "eq":
+            return value == wanted
+        if where.op == "ne":
+            return value != wanted
+        if value is None or wanted is None:
+            return False
+        comparisons = {
+            "lt": value < wanted,
+            "gt": value > wanted,
+            "lte": value <= wanted,
+            "gte": value >= wanted,
+        }
+        if where.op in comparisons:
+            return comparisons[where.op]
+        raise ValidationError(
+            {where.field: f"operator {where.op!r} cannot be used in a permission rule"}
+        )
+
+    # -- listing internals --------------------------------------------------------------
+
+    def _condition_value(self, tx: Transaction):
+        checks = DatabaseChecks(tx)
+
+        def read(rt: RecordType, name: str, raw: Any) -> Any:
+            field = rt.field(name)
+            ftype = tx.registry.field_types[field.type]
+            try:
+                value = raw
+                if isinstance(value, str):
+                    value = ftype.resolve(value, field, checks)
+                if value is None or value == "":
+                    return None
+                value = ftype.coerce(value, field)
+            except FieldError as exc:
+                raise ValidationError({name: str(exc)}) from None
+            if field.type == "multipicklist":
+                return value
+            return ftype.to_storage(value)
+
+        return read
+
+    def _list(
+        self,
+        tx: Transaction,
+        rt: RecordType,
+        where,
+        sort,
+        limit,
+        cursor,
+        actor,
+        tag,
+        deleted,
+        related_to,
+    ) -> Page:
+        if not 1 <= int(limit) <= MAX_LIMIT:
+            raise ValidationError({"limit": f"must be between 1 and {MAX_LIMIT}"})
+        limit = int(limit)
+        sort_key = self._sort_key(rt, sort)
+        builder = SQLBuilder(tx.snapshot.dialect, rt, self._condition_value(tx))
+        q = tx.quote
+        clauses = [f"{q('deleted')} = ?"]
+        builder.params.append(bool(deleted))
+        user_where = _as_where(where)
+        if user_where is not None:
+            clauses.append(builder.where(user_where))
+        permission = self._permission_where(tx, rt, actor, "view")
+        if permission is not None:
+            clauses.append(builder.where(permission))
+        if tag:
+            clauses.append(
+                f"{q('id')} IN (SELECT record_id FROM crm_tag WHERE record_type = ? AND tag = ?)"
+            )
+            builder.params.extend(
+                (rt.name, normalize_tags([tag])[0] if normalize_tags([tag]) else tag)
+            )
+        if related_to:
+            other_type, other_id, relation = related_to
+            end = tx.registry.relation_end(other_type, relation)
+            mine, theirs = ("right_id", "left_id") if end.owner_side else ("left_id", "right_id")
+            clauses.append(
+                f"{q('id')} IN (SELECT {mine} FROM crm_link WHERE relation = ? AND {theirs} = ?)"
+            )
+            builder.params.extend((end.relation.key, other_id))
+        forward = True
+        if cursor:
+            position = decode_cursor(cursor)
+            forward = position.forward
+            sort_field = rt.field(sort_key.field)
+            value = self._cursor_value(tx, rt, sort_key.field, position.value)
+            clauses.append(
+                builder.keyset(sort_key, position, value, nullable=sort_field.name not in _NOT_NULL)
+            )
+        sql = (
+            f"SELECT {self._select_list(tx.snapshot, rt)} FROM {builder.table()} "
+            f"WHERE {' AND '.join(clauses)} ORDER BY {builder.order_by(sort_key, forward)} "
+            f"LIMIT {limit + 1}"
+        )
+        rows = tx.execute(sql, builder.params).fetchall()
+        more = len(rows) > limit
+        rows = rows[:limit]
+        if not forward:
+            rows.reverse()
+        records = [self._from_row(tx.snapshot, rt, row) for row in rows]
+        tags = self._tags_of(tx, rt.name, [r["id"] for r in records])
+        for record in records:
+            record["tags"] = tags.get(record["id"], [])
+        page = Page(records)
+        if records:
+            first, last = records[0], records[-1]
+            has_after = more if forward else bool(cursor)
+            has_before = bool(cursor) if forward else more
+            if has_after:
+                page.next_cursor = self._cursor_for(tx, rt, sort_key, last, True)
+            if has_before:
+                page.prev_cursor = self._cursor_for(tx, rt, sort_key, first, False)
+        return page
+
+    def _sort_key(self, rt: RecordType, sort: str | None) -> SortKey:
+        sort = sort or "-modified_at"
+        descending = sort.startswith("-")
+        name = sort.lstrip("-+")
+        field = rt.field(name)
+        if field is None:
+            raise ValidationError(
+                {
+                    "sort": f"{name!r} is not a field of {rt.name}; fields: {', '.join(rt.field_names)}"
+                }
+            )
+        if not self.crm.registry.field_types[field.type].sortable:
+            raise ValidationError({"sort": f"{field.name} ({field.type}) cannot be sorted"})
+        return SortKey(name, descending)
+
+    def _cursor_for(
+        self, tx: Transaction, rt: RecordType, sort: SortKey, record: dict, forward: bool
+    ) -> str:
+        field = rt.field(sort.field)
+        value = tx.registry.field_types[field.type].to_json(record[sort.field], field)
+        return encode_cursor(Cursor(value, record["id"], forward))
+
+    def _cursor_value(self, tx: Transaction, rt: RecordType, name: str, raw: Any) -> Any:
+        if raw is None:
+            return None
+        field = rt.field(name)
+        ftype = tx.registry.field_types[field.type]
+        try:
+            return ftype.to_storage(ftype.coerce(raw, field))
+        except FieldError:
+            raise ValidationError({"cursor": "does not belong to this sort order"}) from None
+
+    def _select_list(self, snapshot: Snapshot, rt: RecordType) -> str:
+        q = snapshot.dialect.quote
+        return ", ".join(q(f.column) for f in rt.fields)
+
+    def _from_row(self, snapshot: Snapshot, rt: RecordType, row) -> dict[str, Any]:
+        readers = snapshot.readers[rt.name]
+        field_types = snapshot.registry.field_types
+        record = {}
+        for field, raw in zip(rt.fields, row, strict=True):
+            value = field_types[field.type].from_storage(readers[field.name](raw))
+            record[field.name] = _normalise(field, value)
+        return record
+
+    def _from_entity(self, snapshot: Snapshot, rt: RecordType, obj) -> dict[str, Any]:
+        field_types = snapshot.registry.field_types
+        record: dict[str, Any] = {"id": obj.id}
+        for field in rt.fields:
+            if field.name == "id":
+                continue
+            value = field_types[field.type].from_storage(getattr(obj, attr_name(field.name)))
+            record[field.name] = _normalise(field, value)
+        return record
+
+    def _to_column(self, tx: Transaction, field, value: Any) -> Any:
+        return tx.registry.field_types[field.type].to_storage(value)
+
+    def _columns(self, tx: Transaction, rt: RecordType, record: dict[str, Any]) -> dict[str, Any]:
+        return {
+            attr_name(name): self._to_column(tx, rt.field(name), value)
+            for name, value in record.items()
+            if name != "id" and rt.has_field(name)
+        }
+
+    def _find(self, tx: Transaction, rt: RecordType, key: int | str, for_update: bool = False):
+        entity = tx.snapshot.entities[rt.name]
+        lookup = entity.get_for_update if for_update else entity.get
+        if isinstance(key, int) or (isinstance(key, str) and key.isdigit()):
+            return lookup(id=int(key))
+        if isinstance(key, str):
+            return lookup(f_number=key.strip())
+        raise NotFound(f"{rt.name} {key!r} not found")
+
+
+_NOT_NULL = {"id", "number", "created_at", "modified_at", "deleted", "source"}
+
+
+def _normalise(field, value: Any) -> Any:
+    if field.type == "boolean" and value is None and field.name == "deleted":
+        return False
+    return value
+
+
+def _json_value(value: Any) -> Any:
+    return json.loads(value) if isinstance(value, str) else value
+
+
+def _as_where(where) -> Where | None:
+    if where is None:
+        return None
+    if isinstance(where, dict):
+        return every(*(Condition(name, "eq", value) for name, value in where.items()))
+    if isinstance(where, Condition | Or | And | Nothing):
+        return where
+    return every(*where)

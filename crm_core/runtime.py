@@ -1,0 +1,228 @@
+"""The running CRM: configuration, plugins, registry, storage and services in one object.
+
+Start-up, in order (docs/architecture.md tells the whole story):
+
+1. :func:`crm_core.config.load` reads and checks ``plugins.toml``;
+2. :func:`crm_core.plugins.enable` imports the enabled plugins, checks ``REQUIRES`` and
+   each plugin's settings; :func:`~crm_core.plugins.plugin_manager` registers them;
+3. record types are collected (``crm_register_record_types``), extended
+   (``crm_extend_record_types``) and frozen into the base schema;
+4. :meth:`CRM.open` overlays the administrator's layer from the database, generates the
+   Pony mapping, brings the schema up with additive DDL, and calls ``crm_db_ready``.
+"""
+
+from __future__ import annotations
+
+import inspect
+from pathlib import Path
+from typing import Any
+
+import pluggy
+
+from . import plugins as plugin_loading
+from .attachments import Attachments
+from .comments import Comments
+from .config import Config, load
+from .csvio import CSVTransfer
+from .customfields import CustomFields
+from .directory import Directory
+from .errors import ConfigError, SchemaError
+from .fieldtypes import FieldType
+from .jobs import Jobs
+from .numbering import Numbering
+from .picklists import Picklists
+from .plugins import PluginInfo
+from .records import RecordsService
+from .registry import BaseSchema, Registry
+from .schema import (
+    Definition,
+    TypeExtender,
+    check_consistency,
+    freeze,
+    load_definition,
+    source_picklist,
+)
+from .search import Search
+from .storage.store import Store
+
+
+class CRM:
+    """One configured CRM. Build it with :meth:`load`, then :meth:`open` it."""
+
+    def __init__(
+        self,
+        config: Config,
+        available: dict[str, PluginInfo],
+        plugins: list[PluginInfo],
+        pm: pluggy.PluginManager,
+        base: BaseSchema,
+        jobs_mode: str,
+        debug: bool = False,
+    ):
+        self.config = config
+        self.available = available
+        self.plugins = plugins
+        self.pm = pm
+        self.hook = pm.hook
+        self.base = base
+        self.debug = debug
+        self.store = Store(config.database_url, base)
+        self.store.after_commit = self._after_commit
+        self.records = RecordsService(self)
+        self.numbering = Numbering(self)
+        self.directory = Directory(self)
+        self.comments = Comments(self)
+        self.attachments = Attachments(self)
+        self.search = Search(self)
+        self.picklists = Picklists(self)
+        self.fields = CustomFields(self)
+        self.transfer = CSVTransfer(self)
+        self.jobs = Jobs(self, jobs_mode)
+        self._opened = False
+
+    # -- building -----------------------------------------------------------------------
+
+    @classmethod
+    def load(
+        cls,
+        config_path: str | Path | None = None,
+        *,
+        config: Config | None = None,
+        jobs_mode: str | None = None,
+        debug: bool = False,
+    ) -> CRM:
+        """Read the configuration, enable plugins and check every record type. No database
+        is touched, so this is also what ``crm check`` runs."""
+        config = config or load(config_path)
+        available = plugin_loading.discover()
+        enabled = plugin_loading.enable(config, available, debug=debug)
+        pm = plugin_loading.plugin_manager(enabled)
+        base = collect_schema(pm, [info.name for info in enabled])
+        return cls(config, available, enabled, pm, base, jobs_mode or config.jobs_mode, debug)
+
+    def open(self) -> CRM:
+        """Connect, upgrade the schema additively and make the CRM ready to serve."""
+        if self._opened:
+            return self
+        self.config.data_dir.mkdir(parents=True, exist_ok=True)
+        self.store.open()
+        with self.store.transaction() as tx:
+            self.numbering.ensure_counters(tx)
+        self._opened = True
+        self.hook.crm_db_ready(crm=self)
+        self.jobs.start()
+        return self
+
+    def close(self) -> None:
+        self.jobs.stop()
+
+    # -- what plugins use ---------------------------------------------------------------
+
+    @property
+    def registry(self) -> Registry:
+        """The current registry snapshot (custom fields included)."""
+        return self.store.snapshot.registry
+
+    def refresh(self) -> Registry:
+        """Pick up registry changes made by another process now."""
+        return self.store.fresh_snapshot().registry
+
+    def settings(self, plugin: str) -> dict[str, Any]:
+        """The validated ``[plugins.NAME]`` settings of an enabled plugin."""
+        for info in self.plugins:
+            if info.name == plugin:
+                return info.settings
+        raise ConfigError(f"plugin {plugin!r} is not enabled")
+
+    def is_enabled(self, plugin: str) -> bool:
+        return any(info.name == plugin for info in self.plugins)
+
+    def type_setting(self, type_name: str, key: str, default: Any = None) -> Any:
+        """A run-time setting of a record type (e.g. its permission mode)."""
+        return self.store.snapshot.registry.settings.get((f"type:{type_name}", key), default)
+
+    def set_setting(self, scope: str, key: str, value: Any) -> None:
+        """Store a run-time setting; every process sees it from its next transaction."""
+        with self.store.transaction() as tx:
+            Setting = tx.snapshot.system.Setting
+            row = Setting.get_for_update(scope=scope, key=key)
+            if row is None:
+                Setting(scope=scope, key=key, value=value)
+            else:
+                row.value = value
+            self.store.bump_version(tx)
+        self.store.rebuild()
+
+    def transaction(self):
+        """Group several service calls into one transaction (all or nothing)."""
+        return self.store.transaction()
+
+    @property
+    def data_dir(self) -> Path:
+        return self.config.data_dir
+
+    def plugin_order(self) -> list[str]:
+        return [info.name for info in self.plugins]
+
+    def call_in_order(self, hook_name: str, **kwargs: Any) -> list[tuple[str, Any]]:
+        """Call a hook plugin by plugin in dependency order (demo data, for one)."""
+        return plugin_loading.call_each(self.pm, hook_name, self.plugin_order(), **kwargs)
+
+    # -- internals ----------------------------------------------------------------------
+
+    def _after_commit(self, tx) -> None:
+        if tx.events:
+            self.hook.crm_after_commit(crm=self, events=list(tx.events))
+        if tx.jobs_queued:
+            self.jobs.committed()
+
+
+def collect_schema(pm: pluggy.PluginManager, order: list[str]) -> BaseSchema:
+    """Field types and record types from the plugins, extended and checked."""
+    field_types: dict[str, FieldType] = {}
+    for impl in pm.hook.crm_register_field_types.get_hookimpls():
+        for field_type in impl.function() or []:
+            if not isinstance(field_type, FieldType) or not field_type.name:
+                raise SchemaError(
+                    f"plugin {impl.plugin_name!r}: crm_register_field_types must return "
+                    "FieldType instances with a name"
+                )
+            if field_type.name in field_types:
+                raise SchemaError(
+                    f"plugin {impl.plugin_name!r} registers field type {field_type.name!r}, "
+                    "which another plugin registered already"
+                )
+            field_types[field_type.name] = field_type
+    impls = {impl.plugin_name: impl for impl in pm.hook.crm_register_record_types.get_hookimpls()}
+    definitions: dict[str, Definition] = {}
+    for plugin_name in order:
+        impl = impls.get(plugin_name)
+        if impl is None:
+            continue
+        for item in impl.function() or []:
+            definition = load_definition(item, plugin_name)
+            if definition.name in definitions:
+                raise SchemaError(
+                    f"{definition.origin}: record type {definition.name!r} is already registered "
+                    f"by plugin {definitions[definition.name].plugin!r}"
+                )
+            definitions[definition.name] = definition
+    extender = TypeExtender(definitions)
+    for impl in pm.hook.crm_extend_record_types.get_hookimpls():
+        extender.plugin = impl.plugin_name
+        arguments = inspect.signature(impl.function).parameters
+        impl.function(**({"types": extender} if "types" in arguments else {}))
+    types = {}
+    picklists = {source_picklist().name: source_picklist()}
+    for definition in definitions.values():
+        rt, declared = freeze(definition, field_types)
+        types[rt.name] = rt
+        for picklist in declared:
+            if picklist.name in picklists:
+                raise SchemaError(
+                    f"{definition.origin}: picklist {picklist.name!r} is already declared "
+                    f"(by {picklists[picklist.name].origin or 'the core'})"
+                )
+            picklists[picklist.name] = picklist
+    check_consistency(types, picklists, field_types)
+    return BaseSchema(types, picklists, field_types)

@@ -1,0 +1,158 @@
+"""What differs between SQLite and PostgreSQL, in one place.
+
+Raw SQL in the storage layer is written with ``?`` placeholders and identifiers quoted by
+:meth:`Dialect.quote`; values always travel as parameters. :meth:`Dialect.execute` adapts
+the placeholders to the driver, :meth:`Dialect.to_db` turns a Python value into the form
+Pony stores (so raw comparisons match what Pony wrote), and :meth:`Dialect.reader` gives a
+function that turns a raw column value back into the Python value.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Sequence
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote, urlsplit
+
+from pony.utils.utils import datetime2timestamp, timestamp2datetime
+
+SQLITE_PRAGMAS = (
+    "PRAGMA journal_mode=WAL",
+    "PRAGMA synchronous=NORMAL",
+    "PRAGMA busy_timeout=60000",
+    "PRAGMA foreign_keys=ON",
+)
+
+
+class Dialect:
+    name = ""
+    #: SQL for "the current UTC time" is never used: times come from Python.
+
+    def __init__(self, url: str):
+        self.url = url
+
+    def bind_arguments(self) -> dict[str, Any]:
+        raise NotImplementedError
+
+    def on_connect(self, connection) -> None:
+        """Run on every new connection (Pony's ``on_connect``)."""
+
+    def quote(self, name: str) -> str:
+        return '"' + name.replace('"', '""') + '"'
+
+    def execute(self, connection, sql: str, params: Sequence[Any] = ()):
+        cursor = connection.cursor()
+        cursor.execute(self.adapt(sql), tuple(self.to_db(p) for p in params))
+        return cursor
+
+    def adapt(self, sql: str) -> str:
+        return sql
+
+    def to_db(self, value: Any) -> Any:
+        return value
+
+    def reader(self, storage: type) -> Callable[[Any], Any]:
+        return _identity
+
+    def like_escape(self, text: str) -> str:
+        return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+    def fold(self, expression: str) -> str:
+        """Case-insensitive form of a text expression (Unicode-aware on both databases)."""
+        return f"LOWER({expression})"
+
+    #: NULL sorts before every value in ascending order (SQLite) or after it (PostgreSQL).
+    nulls_low = False
+
+
+def _identity(value: Any) -> Any:
+    return value
+
+
+def _casefold(value: Any) -> Any:
+    return value.casefold() if isinstance(value, str) else value
+
+
+class SQLiteDialect(Dialect):
+    name = "sqlite"
+
+    @property
+    def path(self) -> str:
+        return self.url[len("sqlite:///") :]
+
+    def bind_arguments(self) -> dict[str, Any]:
+        if self.path != ":memory:":
+            Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+        return {"provider": "sqlite", "filename": self.path, "create_db": True}
+
+    nulls_low = True
+
+    def on_connect(self, connection) -> None:
+        cursor = connection.cursor()
+        for pragma in SQLITE_PRAGMAS:
+            cursor.execute(pragma)
+        # SQLite's lower() folds ASCII only; Russian text needs Python's casefold.
+        connection.create_function("crm_fold", 1, _casefold, deterministic=True)
+
+    def fold(self, expression: str) -> str:
+        return f"crm_fold({expression})"
+
+    def to_db(self, value: Any) -> Any:
+        if isinstance(value, dt.datetime):
+            return datetime2timestamp(value)
+        if isinstance(value, dt.date):
+            return value.isoformat()
+        if isinstance(value, Decimal):
+            return str(value)
+        if isinstance(value, bool):
+            return int(value)
+        return value
+
+    def reader(self, storage: type) -> Callable[[Any], Any]:
+        if storage is dt.datetime:
+            return lambda v: v if v is None or isinstance(v, dt.datetime) else timestamp2datetime(v)
+        if storage is dt.date:
+            return lambda v: v if v is None or isinstance(v, dt.date) else dt.date.fromisoformat(v)
+        if storage is Decimal:
+            return lambda v: None if v is None else Decimal(str(v))
+        if storage is bool:
+            return lambda v: None if v is None else bool(v)
+        return _identity
+
+
+class PostgresDialect(Dialect):
+    name = "postgres"
+
+    def bind_arguments(self) -> dict[str, Any]:
+        parts = urlsplit(self.url)
+        arguments: dict[str, Any] = {"provider": "postgres"}
+        if parts.hostname:
+            arguments["host"] = parts.hostname
+        if parts.port:
+            arguments["port"] = parts.port
+        if parts.username:
+            arguments["user"] = unquote(parts.username)
+        if parts.password:
+            arguments["password"] = unquote(parts.password)
+        if parts.path.strip("/"):
+            arguments["database"] = unquote(parts.path.strip("/"))
+        for pair in filter(None, parts.query.split("&")):
+            key, _, value = pair.partition("=")
+            arguments[unquote(key)] = unquote(value)
+        return arguments
+
+    def adapt(self, sql: str) -> str:
+        return sql.replace("%", "%%").replace("?", "%s")
+
+    def reader(self, storage: type) -> Callable[[Any], Any]:
+        if storage is Decimal:
+            return lambda v: None if v is None else Decimal(v)
+        return _identity
+
+
+def dialect_for(url: str) -> Dialect:
+    if url.startswith("sqlite:"):
+        return SQLiteDialect(url)
+    return PostgresDialect(url)

@@ -1,0 +1,112 @@
+"""The full-text index tables: FTS5 on SQLite, a ``tsvector`` with a GIN index on PostgreSQL.
+
+``crm_search_doc`` has one row per indexed record (``comment_id`` 0) and per comment; on
+SQLite the FTS5 row shares its rowid. Rows are written in the save's transaction, so the
+index never disagrees with the data.
+"""
+
+from __future__ import annotations
+
+from .store import Transaction
+
+
+def put(
+    tx: Transaction,
+    record_type: str,
+    record_id: int,
+    owner: str | None,
+    stems: str,
+    comment_id: int = 0,
+) -> None:
+    """Insert or replace the index entry of a record (or of one of its comments)."""
+    if tx.snapshot.dialect.name == "postgres":
+        tx.execute(
+            "INSERT INTO crm_search_doc (record_type, record_id, comment_id, owner, tsv) "
+            "VALUES (?, ?, ?, ?, to_tsvector('simple', ?)) "
+            "ON CONFLICT (record_type, record_id, comment_id) "
+            "DO UPDATE SET owner = EXCLUDED.owner, tsv = EXCLUDED.tsv",
+            (record_type, record_id, comment_id, owner, stems),
+        )
+        return
+    found = tx.execute(
+        "SELECT id FROM crm_search_doc WHERE record_type = ? AND record_id = ? AND comment_id = ?",
+        (record_type, record_id, comment_id),
+    ).fetchone()
+    if found:
+        doc_id = found[0]
+        tx.execute("UPDATE crm_search_doc SET owner = ? WHERE id = ?", (owner, doc_id))
+        tx.execute("DELETE FROM crm_search_fts WHERE rowid = ?", (doc_id,))
+    else:
+        doc_id = tx.execute(
+            "INSERT INTO crm_search_doc (record_type, record_id, comment_id, owner) "
+            "VALUES (?, ?, ?, ?) RETURNING id",
+            (record_type, record_id, comment_id, owner),
+        ).fetchone()[0]
+    tx.execute("INSERT INTO crm_search_fts (rowid, body) VALUES (?, ?)", (doc_id, stems))
+
+
+def set_owner(tx: Transaction, record_type: str, record_id: int, owner: str | None) -> None:
+    tx.execute(
+        "UPDATE crm_search_doc SET owner = ? WHERE record_type = ? AND record_id = ?",
+        (owner, record_type, record_id),
+    )
+
+
+def remove(
+    tx: Transaction, record_type: str, record_id: int, comment_id: int | None = None
+) -> None:
+    """Drop the entries of a record (all of them, or only one comment's)."""
+    condition = "record_type = ? AND record_id = ?"
+    params: tuple = (record_type, record_id)
+    if comment_id is not None:
+        condition += " AND comment_id = ?"
+        params += (comment_id,)
+    if tx.snapshot.dialect.name == "sqlite":
+        tx.execute(
+            f"DELETE FROM crm_search_fts WHERE rowid IN (SELECT id FROM crm_search_doc WHERE {condition})",
+            params,
+        )
+    tx.execute(f"DELETE FROM crm_search_doc WHERE {condition}", params)
+
+
+def move(tx: Transaction, record_type: str, old_id: int, new_type: str, new_id: int) -> None:
+    """Re-point comment entries when comments move to another record (merge, conversion)."""
+    tx.execute(
+        "UPDATE crm_search_doc SET record_type = ?, record_id = ? "
+        "WHERE record_type = ? AND record_id = ? AND comment_id <> 0",
+        (new_type, new_id, record_type, old_id),
+    )
+
+
+def candidates(
+    tx: Transaction,
+    stems: list[str],
+    types: list[str],
+    limit: int,
+) -> list[tuple[str, int, int, float]]:
+    """Best matches first: ``(record_type, record_id, comment_id, score)``.
+
+    Every stem must match; the last one also as a prefix, so results appear while typing.
+    """
+    if not stems or not types:
+        return []
+    type_marks = ", ".join("?" for _ in types)
+    if tx.snapshot.dialect.name == "postgres":
+        terms = [f"'{s}'" for s in stems[:-1]] + [f"'{stems[-1]}':*"]
+        rows = tx.execute(
+            "SELECT record_type, record_id, comment_id, ts_rank(tsv, q) AS score "
+            "FROM crm_search_doc, to_tsquery('simple', ?) AS q "
+            f"WHERE tsv @@ q AND record_type IN ({type_marks}) "
+            "ORDER BY score DESC, id DESC LIMIT ?",
+            (" & ".join(terms), *types, limit),
+        ).fetchall()
+        return [(r[0], r[1], r[2], float(r[3])) for r in rows]
+    terms = [f'"{s}"' for s in stems[:-1]] + [f'"{stems[-1]}"*']
+    rows = tx.execute(
+        "SELECT d.record_type, d.record_id, d.comment_id, -bm25(crm_search_fts) AS score "
+        "FROM crm_search_fts JOIN crm_search_doc d ON d.id = crm_search_fts.rowid "
+        f"WHERE crm_search_fts MATCH ? AND d.record_type IN ({type_marks}) "
+        "ORDER BY bm25(crm_search_fts) LIMIT ?",
+        (" ".join(terms), *types, limit),
+    ).fetchall()
+    return [(r[0], r[1], r[2], float(r[3])) for r in rows]

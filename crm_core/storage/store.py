@@ -1,0 +1,278 @@
+"""The store: the current snapshot (registry + Pony mapping) and transactions.
+
+A :class:`Snapshot` pairs a registry with the Pony :class:`~pony.orm.Database` generated
+from it. The :class:`Store` keeps the current one and replaces it when the registry
+version in ``crm_meta`` moves (a custom field or picklist value changed, here or in
+another process). Each transaction takes the snapshot current at its start and keeps it
+to the end, so a request never sees the mapping change under it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import sqlite3
+import threading
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from decimal import Decimal
+from types import SimpleNamespace
+from typing import Any
+
+import pony.orm.dbproviders.postgres  # noqa: F401 - its psycopg2 JSON setup must apply to every connection
+import psycopg2
+from pony import orm
+
+from .. import registry as registry_module
+from ..registry import BaseSchema, Customizations, Registry
+from .dialect import Dialect, dialect_for
+from .entities import define_record_entity, define_system_entities, storage_type
+from .migrate import upgrade
+
+VERSION_KEY = "registry_version"
+_local = threading.local()
+
+
+@dataclass
+class Snapshot:
+    registry: Registry
+    db: orm.Database
+    system: SimpleNamespace
+    entities: dict[str, type]
+    dialect: Dialect
+    readers: dict[str, dict[str, Callable[[Any], Any]]] = field(default_factory=dict)
+
+    @property
+    def version(self) -> int:
+        return self.registry.version
+
+    def entity(self, type_name: str) -> type:
+        self.registry.type(type_name)  # a clear NotFound for an unknown type
+        return self.entities[type_name]
+
+
+@dataclass
+class Transaction:
+    """The unit of work of the current thread: its snapshot and what it produced."""
+
+    store: Store
+    snapshot: Snapshot
+    write: bool
+    events: list[Any] = field(default_factory=list)
+    jobs_queued: bool = False
+    on_commit: list[Callable[[], None]] = field(default_factory=list)
+
+    @property
+    def registry(self) -> Registry:
+        return self.snapshot.registry
+
+    def execute(self, sql: str, params: tuple | list = ()):
+        """Run raw SQL (``?`` placeholders) on this transaction's connection."""
+        orm.flush()
+        return self.snapshot.dialect.execute(self.snapshot.db.get_connection(), sql, params)
+
+    def quote(self, name: str) -> str:
+        return self.snapshot.dialect.quote(name)
+
+
+class Store:
+    def __init__(self, database_url: str, base: BaseSchema):
+        self.dialect = dialect_for(database_url)
+        self.base = base
+        self._snapshot: Snapshot | None = None
+        self._rebuild_lock = threading.Lock()
+        self.after_commit: Callable[[Transaction], None] = lambda tx: None
+
+    # -- snapshots ---------------------------------------------------------------------
+
+    def open(self) -> Snapshot:
+        """Bring the database up to the registry (additive DDL) and build the first snapshot."""
+        self._snapshot = self._build(self._read_customizations(), migrate=True)
+        return self._snapshot
+
+    @property
+    def snapshot(self) -> Snapshot:
+        if self._snapshot is None:
+            raise RuntimeError("the store is not open")
+        return self._snapshot
+
+    def fresh_snapshot(self) -> Snapshot:
+        """The current snapshot, rebuilt first if another process changed the registry."""
+        snapshot = self.snapshot
+        with orm.db_session:
+            stored = snapshot.db.select(
+                "value FROM crm_meta WHERE key = $key", {"key": VERSION_KEY}
+            )
+        version = int(stored[0]) if stored and stored[0] else 0
+        if version != snapshot.version:
+            return self.rebuild()
+        return snapshot
+
+    def rebuild(self) -> Snapshot:
+        """Read the administrator's layer again and swap in a new snapshot."""
+        with self._rebuild_lock:
+            custom = self._read_customizations()
+            if self._snapshot is not None and custom.version == self._snapshot.version:
+                return self._snapshot
+            old = self._snapshot
+            # The process that changed the registry ran the DDL; here only the mapping moves.
+            self._snapshot = self._build(custom, migrate=False)
+        if old is not None:
+            with contextlib.suppress(Exception):
+                old.db.disconnect()
+        return self._snapshot
+
+    def _build(self, custom: Customizations, migrate: bool) -> Snapshot:
+        registry = registry_module.build(self.base, custom)
+        db = orm.Database()
+        system = define_system_entities(db)
+        entities = {
+            name: define_record_entity(db, rt, registry.field_types, self.dialect.name)
+            for name, rt in registry.types.items()
+        }
+        dialect = self.dialect
+        db.on_connect(provider=dialect.bind_arguments()["provider"])(
+            lambda _db, connection: dialect.on_connect(connection)
+        )
+        db.bind(**dialect.bind_arguments())
+        if dialect.name == "postgres":
+            # Pony looks for tables in "public"; follow the connection's search_path instead.
+            with orm.db_session:
+                db.provider.default_schema_name = db.select("current_schema()")[0]
+        db.generate_mapping(create_tables=False, check_tables=False)
+        if migrate:
+            with orm.db_session(ddl=True):
+                upgrade(db, dialect)
+        readers = {
+            name: {f.name: _reader(dialect, f, registry) for f in rt.fields}
+            for name, rt in registry.types.items()
+        }
+        return Snapshot(registry, db, system, entities, dialect, readers)
+
+    def _read_customizations(self) -> Customizations:
+        """Read custom fields, picklist changes and the version with a plain DB-API
+        connection (the mapping that would give entities depends on this very data)."""
+        connection = self._raw_connection()
+        try:
+            try:
+                cursor = self.dialect.execute(
+                    connection,
+                    "SELECT record_type, name, type, label, help, required, "
+                    '"default", max_length, precision, picklist, target, indexed, searchable, '
+                    "hidden, purged, sort_order FROM crm_custom_field ORDER BY sort_order, id",
+                )
+                # JSON columns arrive as text on both databases (Pony registers psycopg2's
+                # json loader as the identity), so decode here.
+                field_rows = [
+                    _row_dict(cursor, row, ("label", "help", "default"))
+                    for row in cursor.fetchall()
+                ]
+                cursor = self.dialect.execute(
+                    connection,
+                    "SELECT picklist, code, label, sort_order, active, deleted, custom "
+                    "FROM crm_picklist_value ORDER BY id",
+                )
+                picklist_rows = [_row_dict(cursor, row, ("label",)) for row in cursor.fetchall()]
+                cursor = self.dialect.execute(
+                    connection, "SELECT scope, key, value FROM crm_setting ORDER BY scope, key"
+                )
+                settings = tuple(
+                    (scope, key, json.loads(value) if isinstance(value, str) else value)
+                    for scope, key, value in cursor.fetchall()
+                )
+                cursor = self.dialect.execute(
+                    connection, "SELECT value FROM crm_meta WHERE key = ?", (VERSION_KEY,)
+                )
+                found = cursor.fetchone()
+            except (sqlite3.OperationalError, psycopg2.errors.UndefinedTable):
+                return Customizations()  # a new database: nothing customised yet
+            return Customizations(
+                tuple(field_rows),
+                tuple(picklist_rows),
+                settings,
+                int(found[0]) if found and found[0] else 0,
+            )
+        finally:
+            connection.close()
+
+    def _raw_connection(self):
+        arguments = self.dialect.bind_arguments()
+        if arguments.pop("provider") == "sqlite":
+            connection = sqlite3.connect(arguments["filename"], timeout=60)
+        else:
+            connection = psycopg2.connect(**arguments)
+        self.dialect.on_connect(connection)
+        return connection
+
+    # -- transactions -------------------------------------------------------------------
+
+    @staticmethod
+    def current_transaction() -> Transaction | None:
+        return getattr(_local, "tx", None)
+
+    @contextlib.contextmanager
+    def transaction(self, write: bool = True) -> Iterator[Transaction]:
+        """One unit of work. Nested calls join the outer transaction.
+
+        Writes start with ``BEGIN IMMEDIATE`` on SQLite (the write lock is taken at once,
+        so two writers queue on the busy timeout instead of failing with "database is
+        locked") and lock rows they change on PostgreSQL (``SELECT … FOR UPDATE``), which
+        is why Pony's optimistic checks are off.
+        """
+        outer = self.current_transaction()
+        if outer is not None:
+            if write and not outer.write:
+                raise RuntimeError("a write was attempted inside a read-only transaction")
+            yield outer
+            return
+        snapshot = self.fresh_snapshot()
+        tx = Transaction(self, snapshot, write)
+        _local.tx = tx
+        try:
+            with orm.db_session(immediate=write, optimistic=False):
+                yield tx
+        finally:
+            _local.tx = None
+        if write:
+            for callback in tx.on_commit:
+                callback()
+            self.after_commit(tx)
+
+    def reading(self) -> contextlib.AbstractContextManager[Transaction]:
+        return self.transaction(write=False)
+
+    def bump_version(self, tx: Transaction) -> None:
+        """Tell every process (this one included) that the registry changed; they rebuild
+        their snapshot at the start of their next transaction."""
+        tx.execute(
+            "UPDATE crm_meta SET value = CAST(CAST(value AS INTEGER) + 1 AS VARCHAR(20)) "
+            "WHERE key = ?",
+            (VERSION_KEY,),
+        )
+
+
+def _reader(dialect: Dialect, field, registry: Registry) -> Callable[[Any], Any]:
+    """Raw column value → stored Python value, decimals at the field's precision."""
+    field_type = registry.field_types[field.type]
+    storage = storage_type(field, field_type)
+    read = dialect.reader(storage)
+    if storage is Decimal:
+        scale = field_type.column_options(field).get("scale", 2)
+        exponent = Decimal(1).scaleb(-scale)
+        return lambda v: None if v is None else read(v).quantize(exponent)
+    return read
+
+
+def _row_dict(cursor, row, json_columns: tuple[str, ...]) -> dict[str, Any]:
+    names = [column[0] for column in cursor.description]
+    result = dict(zip(names, row, strict=True))
+    for name in json_columns:
+        value = result.get(name)
+        if isinstance(value, str):
+            result[name] = json.loads(value)
+    for name in ("required", "indexed", "searchable", "hidden", "purged", "deleted", "custom"):
+        if name in result and result[name] is not None:
+            result[name] = bool(result[name])
+    if "active" in result and result["active"] is not None:
+        result["active"] = bool(result["active"])
+    return result

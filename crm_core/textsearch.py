@@ -1,0 +1,84 @@
+"""Words to index and to look for: Russian and English stems, the same on every database.
+
+SQLite's FTS5 has no Russian stemmer, and PostgreSQL's would index differently from it, so
+stemming happens here, with the Snowball stemmers (PyStemmer): a Cyrillic word goes
+through the Russian one, any other through the English one. The index stores the stems;
+a query is stemmed the same way, so ``заявки`` finds ``заявка`` and ``tickets`` finds
+``ticket`` on both databases.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+import Stemmer
+
+WORD_RE = re.compile(r"\w+", re.UNICODE)
+CYRILLIC_RE = re.compile(r"[а-яё]", re.IGNORECASE)
+MAX_WORD = 40
+
+_russian = Stemmer.Stemmer("russian")
+_english = Stemmer.Stemmer("english")
+
+
+@lru_cache(maxsize=50_000)
+def stem(word: str) -> str:
+    word = word.casefold().replace("ё", "е")[:MAX_WORD]
+    if CYRILLIC_RE.search(word):
+        return _russian.stemWord(word)
+    if word.isdigit():
+        return word
+    return _english.stemWord(word)
+
+
+def words(text: str) -> list[str]:
+    return WORD_RE.findall(text or "")
+
+
+def index_text(text: str) -> str:
+    """The stems of ``text``, space separated, as stored in the index."""
+    return " ".join(stem(word) for word in words(text))
+
+
+def query_stems(text: str) -> list[str]:
+    """Distinct stems of a search query, in order."""
+    return list(dict.fromkeys(stem(word) for word in words(text)))
+
+
+def highlight(text: str, stems: list[str], width: int = 160) -> list[tuple[str, bool]]:
+    """A snippet of ``text`` around the first match, as ``(piece, is_match)`` pairs.
+
+    The caller escapes each piece and marks the matches, so no HTML is built here.
+    """
+    wanted = set(stems)
+    last = stems[-1] if stems else ""
+
+    def matching(word: str) -> bool:
+        found = stem(word)
+        return found in wanted or (len(last) > 1 and found.startswith(last))
+
+    matches = [m for m in WORD_RE.finditer(text or "") if matching(m.group())]
+    if not text:
+        return []
+    if matches:
+        start = max(0, matches[0].start() - width // 3)
+    else:
+        start = 0
+    end = min(len(text), start + width)
+    pieces: list[tuple[str, bool]] = []
+    if start > 0:
+        pieces.append(("…", False))
+    position = start
+    for match in matches:
+        if match.start() < start or match.end() > end:
+            continue
+        if match.start() > position:
+            pieces.append((text[position : match.start()], False))
+        pieces.append((match.group(), True))
+        position = match.end()
+    if position < end:
+        pieces.append((text[position:end], False))
+    if end < len(text):
+        pieces.append(("…", False))
+    return pieces

@@ -1,0 +1,1 @@
+"""The staff web UI and the JSON API (Bottle), built by an app factory."""
