@@ -731,6 +731,84 @@ class RecordsService:
             rt = tx.registry.type(type_name)
             self._record_history(tx, rt, record_id, kind, actor, changes or {}, note=note)
 
+    def move_activity(
+        self,
+        from_type: str,
+        from_id: int,
+        to_type: str,
+        to_id: int,
+        *,
+        history: bool = False,
+        links: bool = False,
+        actor: Actor = SYSTEM,
+    ) -> dict[str, int]:
+        """Move comments and attachments (and optionally history entries and many-to-many
+        links) from one record to another, as merges and lead conversions do. Returns how
+        many of each moved; both records get a history entry."""
+        with self.store.transaction() as tx:
+            source = self.get(from_type, from_id, actor=actor, include_deleted=True)
+            target = self.get(to_type, to_id, actor=actor)
+            moved = {
+                "comments": self.crm.comments.move(
+                    tx, from_type, source["id"], to_type, target["id"]
+                ),
+                "attachments": self.crm.attachments.move(
+                    tx, from_type, source["id"], to_type, target["id"]
+                ),
+            }
+            if history:
+                moved["history"] = tx.execute(
+                    "UPDATE crm_history SET record_type = ?, record_id = ?, note = "
+                    "COALESCE(note, '') || ? WHERE record_type = ? AND record_id = ?",
+                    (to_type, target["id"], f" [from {source['number']}]", from_type, source["id"]),
+                ).rowcount
+            if links:
+                moved["links"] = self._move_links(
+                    tx, from_type, source["id"], to_type, target["id"]
+                )
+            note = ", ".join(f"{count} {name}" for name, count in moved.items() if count)
+            for record_type, record, partner, kind in (
+                (from_type, source, target, "moved_out"),
+                (to_type, target, source, "moved_in"),
+            ):
+                rt = tx.registry.type(record_type)
+                self._record_history(
+                    tx,
+                    rt,
+                    record["id"],
+                    kind,
+                    actor,
+                    {},
+                    note=f"{note or 'nothing'} {'to' if kind == 'moved_out' else 'from'} {partner['number']}",
+                )
+            return moved
+
+    def _move_links(
+        self, tx: Transaction, from_type: str, from_id: int, to_type: str, to_id: int
+    ) -> int:
+        """Re-point many-to-many links; only relations both types share can move."""
+        count = 0
+        to_ends = {(e.relation.key, e.owner_side) for e in tx.registry.relation_ends(to_type)}
+        for end in tx.registry.relation_ends(from_type):
+            if (end.relation.key, end.owner_side) not in to_ends:
+                continue
+            mine, theirs = ("left_id", "right_id") if end.owner_side else ("right_id", "left_id")
+            rows = tx.execute(
+                f"SELECT id, {theirs} FROM crm_link WHERE relation = ? AND {mine} = ?",
+                (end.relation.key, from_id),
+            ).fetchall()
+            for link_id, partner in rows:
+                clash = tx.execute(
+                    f"SELECT 1 FROM crm_link WHERE relation = ? AND {mine} = ? AND {theirs} = ?",
+                    (end.relation.key, to_id, partner),
+                ).fetchone()
+                if clash:
+                    tx.execute("DELETE FROM crm_link WHERE id = ?", (link_id,))
+                else:
+                    tx.execute(f"UPDATE crm_link SET {mine} = ? WHERE id = ?", (to_id, link_id))
+                    count += 1
+        return count
+
     def _index_affected(self, rt: RecordType, changed: set[str]) -> bool:
         return any(
             name in changed
