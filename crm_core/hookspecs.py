@@ -83,6 +83,19 @@ def crm_demo_data(crm, actor):
 # -- records -----------------------------------------------------------------------------
 
 
+@hookspec
+def crm_find_duplicates(crm, record_type, record):
+    """Return records that look like duplicates of ``record`` (before it is saved): dicts
+    with ``type``, ``id``, ``number``, ``title`` and ``reason``. They are warnings: the web
+    form shows them with links and the user may still save; imports report them."""
+
+
+@hookspec
+def crm_default_filter(crm, record_type):
+    """Return a :class:`crm_core.query.Where` that lists and search apply by default, unless
+    the user filters on the same fields (leads hide converted ones this way), or ``None``."""
+
+
 @hookspec(firstresult=True)
 def crm_autonumber(crm, record_type, record):
     """Return the number for a new record, or ``None`` to let the core number it
