@@ -58,6 +58,14 @@ def safe_filename(name: str) -> str:
     return name or "file"
 
 
+def _size_text(size: int) -> str:
+    """``25 MB``, ``512 KB`` or ``100 bytes``, for messages."""
+    for unit, factor in (("MB", 1024 * 1024), ("KB", 1024)):
+        if size >= factor:
+            return f"{size / factor:.3g} {unit}"
+    return f"{size} bytes"
+
+
 class Attachments:
     def __init__(self, crm: CRM):
         self.crm = crm
@@ -149,7 +157,7 @@ class Attachments:
                     size += len(chunk)
                     if size > limit:
                         raise TooLarge(
-                            f"the file is larger than the limit of {limit // (1024 * 1024) or 1} MB "
+                            f"the file is larger than the limit of {_size_text(limit)} "
                             f"(max_upload_mb in plugins.toml)"
                         )
                     if len(head) < 8192:

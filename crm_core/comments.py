@@ -113,9 +113,6 @@ class Comments:
             comment.body = body
             comment.edited_at = utcnow()
             self._index(tx, comment, record.get("assigned_to"))
-            self.crm.records._record_history(
-                tx, rt, record["id"], "comment_edited", actor, {}, note=f"comment #{comment.id}"
-            )
             self._history_text(tx, rt, record["id"], actor, comment.id, old_body, body)
             result = self._dict(comment)
             self.crm.hook.crm_after_comment(

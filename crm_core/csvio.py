@@ -51,6 +51,9 @@ class ImportReport:
     skipped: int = 0
     errors: list[tuple[int, dict[str, str]]] = field(default_factory=list)
     dry_run: bool = False
+    #: ``(line, hits)``: rows that look like existing records (``crm_find_duplicates``);
+    #: warnings only, the rows are imported.
+    duplicates: list[tuple[int, list[dict[str, Any]]]] = field(default_factory=list)
 
 
 class _DryRun(Exception):
@@ -167,6 +170,9 @@ class CSVTransfer:
                         cell = row[position] if position < len(row) else ""
                         if cell != "":
                             values[name] = cell
+                    hits = self._duplicates(rt, values)
+                    if hits and len(report.duplicates) < max_reported:
+                        report.duplicates.append((reader.line_num, hits))
                     yield reader.line_num, values
                     if progress is not None:
                         progress(1)
@@ -219,6 +225,11 @@ class CSVTransfer:
         finally:
             if close:
                 handle.close()
+
+    def _duplicates(self, rt: RecordType, values: dict[str, Any]) -> list[dict[str, Any]]:
+        """Possible duplicates of one row (earlier rows of the same file included)."""
+        answers = self.crm.hook.crm_find_duplicates(crm=self.crm, record_type=rt, record=values)
+        return [hit for answer in answers for hit in answer or []]
 
     @staticmethod
     def _open(source: str | Path | IO[str]) -> tuple[IO[str], bool]:

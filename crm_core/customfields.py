@@ -128,9 +128,8 @@ class CustomFields:
             raise ValidationError({"max_length": "is only for text-like fields"})
         if precision is not None and field_type not in ("decimal", "currency", "percent"):
             raise ValidationError({"precision": "is only for decimal, currency and percent fields"})
-        last_order = max(
-            (f.order for f in rt.fields if not f.system or f.name == "assigned_to"), default=0
-        )
+        # After the type's last data field, before "assigned to" and the system block.
+        last_order = max((f.order for f in rt.fields if not f.system), default=0)
         row = {
             "record_type": type_name,
             "name": name,
@@ -150,7 +149,7 @@ class CustomFields:
             "searchable": bool(searchable),
             "hidden": False,
             "purged": False,
-            "sort_order": min(last_order + 10, 9_990) if last_order < 10_000 else 9_990,
+            "sort_order": min(last_order + 10, 9_990),
         }
         field = self._with_default(registry, rt, row, default, picklist_rows)
         population = self._count(type_name)
@@ -455,6 +454,9 @@ class _PicklistOnly:
 
     def __init__(self, registry):
         self.registry = registry
+
+    def current_value(self, field_name: str) -> None:
+        return None
 
     def picklist_codes(self, picklist: str, *, active_only: bool) -> list[str]:
         return self.registry.picklist(picklist).codes(active_only)

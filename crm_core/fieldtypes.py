@@ -28,6 +28,7 @@ class FieldError(ValueError):
 class CheckContext(Protocol):
     """What :meth:`FieldType.check` may ask of the records service."""
 
+    def current_value(self, field_name: str) -> Any: ...
     def picklist_codes(self, picklist: str, *, active_only: bool) -> list[str]: ...
     def picklist_code_for(self, picklist: str, text: str) -> str | None: ...
     def reference_exists(self, target: str, record_id: int) -> bool: ...
@@ -431,10 +432,11 @@ class PicklistType(FieldType):
         return ctx.picklist_code_for(field.picklist, text.strip()) or text
 
     def check(self, value, field, ctx):
-        codes = ctx.picklist_codes(field.picklist, active_only=False)
-        if value in codes:
+        # A deactivated value is no longer offered, but a record that has it may keep it.
+        active = ctx.picklist_codes(field.picklist, active_only=True)
+        if value in active or value == ctx.current_value(field.name):
             return None
-        return _unknown_choice(value, ctx.picklist_codes(field.picklist, active_only=True))
+        return _unknown_choice(value, active)
 
     def describe(self, field):
         return {"type": "string", "x-picklist": field.picklist}
@@ -465,10 +467,11 @@ class MultiPicklistType(FieldType):
         return [ctx.picklist_code_for(field.picklist, part) or part for part in parts]
 
     def check(self, value, field, ctx):
-        codes = ctx.picklist_codes(field.picklist, active_only=False)
+        active = ctx.picklist_codes(field.picklist, active_only=True)
+        kept = ctx.current_value(field.name) or []
         for code in value:
-            if code not in codes:
-                return _unknown_choice(code, ctx.picklist_codes(field.picklist, active_only=True))
+            if code not in active and code not in kept:
+                return _unknown_choice(code, active)
         return None
 
     def to_storage(self, value):

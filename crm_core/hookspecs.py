@@ -181,7 +181,9 @@ def crm_actor_from_request(crm, request):
 def crm_permission_filter(crm, record_type, actor, action):
     """Return a :class:`crm_core.query.Where` restricting which records ``actor`` may see (or
     ``None`` for no restriction). Called once per list, search or export, never per row;
-    restrictions from several plugins are combined with AND."""
+    restrictions from several plugins are combined with AND. An actor who is not staff (a
+    portal contact) sees nothing unless some plugin returns a restriction for them: that
+    restriction is then what they may see."""
 
 
 @hookspec

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 from .actors import SYSTEM, Actor
 from .errors import Conflict, NotFound, PermissionDenied, ValidationError
 from .records import utcnow
-from .schema import Picklist
+from .schema import CUSTOM_PREFIX, Picklist
 from .storage.entities import table_name
 
 if TYPE_CHECKING:
@@ -225,10 +225,26 @@ class Picklists:
             )
         changed = 0
         with self.store.transaction() as tx:
-            for rt in tx.registry.types.values():
-                for field in rt.fields:
-                    if field.picklist == name:
-                        changed += self._rewrite(tx, rt, field, code, replace_with, actor)
+            using = [
+                (rt, field)
+                for rt in tx.registry.types.values()
+                for field in rt.fields
+                if field.picklist == name
+            ]
+            shipped_defaults = [
+                f"{rt.name}.{field.name}"
+                for rt, field in using
+                if not field.custom and code in _codes(field.default)
+            ]
+            if shipped_defaults:
+                raise Conflict(
+                    f"{code!r} is the default of {', '.join(shipped_defaults)}, declared by a "
+                    "plugin: it cannot be deleted"
+                )
+            for rt, field in using:
+                changed += self._rewrite(tx, rt, field, code, replace_with, actor)
+                if field.custom and code in _codes(field.default):
+                    self._replace_default(tx, rt, field, code, replace_with)
             self._set(tx, name, code, deleted=True)
             self.store.bump_version(tx)
         self.store.rebuild()
@@ -246,9 +262,12 @@ class Picklists:
             rows = tx.execute(
                 f"SELECT {q('id')}, {column} FROM {table} WHERE {column} = ?", (code,)
             ).fetchall()
+        rewritten = 0
         for record_id, stored in rows:
             if field.type == "multipicklist":
                 old = stored.strip("|").split("|")
+                if code not in old:
+                    continue  # LIKE also matched "_" in a code as any character
                 new = list(dict.fromkeys(replacement if c == code else c for c in old))
                 new_value = "|" + "|".join(new) + "|"
                 change = [old, new]
@@ -268,7 +287,19 @@ class Picklists:
                 changes={field.name: change},
                 note=f"picklist value {code!r} deleted, replaced by {replacement!r}",
             )
-        return len(rows)
+            rewritten += 1
+        return rewritten
+
+    @staticmethod
+    def _replace_default(tx, rt, field, code: str, replacement: str) -> None:
+        """A custom field whose default is the deleted value gets the replacement instead."""
+        row = tx.snapshot.system.CustomField.get_for_update(
+            record_type=rt.name, name=field.name[len(CUSTOM_PREFIX) :]
+        )
+        if field.type == "multipicklist":
+            row.default = list(dict.fromkeys(replacement if c == code else c for c in row.default))
+        else:
+            row.default = replacement
 
     # -- helpers ------------------------------------------------------------------------
 
@@ -300,3 +331,10 @@ class Picklists:
     def _require_admin(actor: Actor) -> None:
         if not actor.is_admin:
             raise PermissionDenied("only administrators may change picklists")
+
+
+def _codes(default: Any) -> list[str]:
+    """The codes a field's default names (none, one, or a list for multi-select)."""
+    if default is None:
+        return []
+    return list(default) if isinstance(default, list) else [default]

@@ -10,6 +10,7 @@ plugins to implement); everything else it does through hooks.
 
 from __future__ import annotations
 
+import difflib
 import importlib
 import importlib.metadata
 import pkgutil
@@ -178,19 +179,37 @@ def plugin_manager(plugins: list[PluginInfo]) -> pluggy.PluginManager:
         pm.register(
             importlib.import_module(module_name), name=f"core.{module_name.rsplit('.', 1)[1]}"
         )
-    for info in plugins:
-        pm.register(info.module, name=info.name)
-        extra_specs = getattr(info.module, "HOOKSPECS", None)
-        if extra_specs is not None:
-            pm.add_hookspecs(extra_specs)
     try:
+        for info in plugins:
+            pm.register(info.module, name=info.name)
+            extra_specs = getattr(info.module, "HOOKSPECS", None)
+            if extra_specs is not None:
+                pm.add_hookspecs(extra_specs)
         pm.check_pending()
     except pluggy.PluginValidationError as exc:
-        known = sorted(name for name in dir(pm.hook) if name.startswith("crm_"))
-        raise ConfigError(
-            f"plugin {exc.plugin_name!r}: {exc}; known hooks: {', '.join(known)}"
-        ) from exc
+        raise ConfigError(_hook_problem(pm, exc)) from exc
     return pm
+
+
+def _hook_problem(pm: pluggy.PluginManager, exc: pluggy.PluginValidationError) -> str:
+    """Name the plugin and the hook it got wrong (a misspelled name gets a suggestion)."""
+    plugin = pm.get_name(exc.plugin) or getattr(exc.plugin, "__name__", repr(exc.plugin))
+    known = sorted(
+        name
+        for name in dir(pm.hook)
+        if name.startswith("crm_") and getattr(pm.hook, name).has_spec()
+    )
+    unknown = sorted(
+        caller.name for caller in pm.get_hookcallers(exc.plugin) or [] if not caller.has_spec()
+    )
+    if not unknown:
+        return f"plugin {plugin!r}: {exc}"
+    close = difflib.get_close_matches(unknown[0], known, n=1)
+    hint = f" (did you mean {close[0]!r}?)" if close else ""
+    return (
+        f"plugin {plugin!r} implements unknown hook {unknown[0]!r}{hint}; "
+        f"known hooks: {', '.join(known)}"
+    )
 
 
 def hooks_of(pm: pluggy.PluginManager, name: str) -> list[str]:

@@ -83,6 +83,26 @@ def every(*parts: Where | None) -> Where | None:
     return present[0] if len(present) == 1 else And(*present)
 
 
+def fields_of(where: Where | None) -> set[str]:
+    """Names of the fields a restriction looks at."""
+    if where is None:
+        return set()
+    if isinstance(where, Condition):
+        return {where.field}
+    names: set[str] = set()
+    for part in where.parts:
+        names |= fields_of(part)
+    return names
+
+
+def with_default(where: Where | None, default: Where | None) -> Where | None:
+    """``where`` plus a default restriction, unless ``where`` already filters on the same
+    fields (asking for converted leads overrides "hide converted leads")."""
+    if default is None or fields_of(where) & fields_of(default):
+        return where
+    return every(where, default)
+
+
 def parse_expression(text: str) -> Condition:
     """``status=open``, ``amount>=100``, ``title~printer``, ``status=open,closed`` (in),
     ``solution=`` (empty), ``solution!=`` (not empty)."""

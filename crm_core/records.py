@@ -22,9 +22,11 @@ from .errors import Conflict, NotFound, PermissionDenied, ValidationError
 from .events import Event
 from .fieldtypes import FieldError
 from .query import And, Condition, Nothing, Or, Where, every
+from .registry import RelationEnd
 from .schema import SOURCES, RecordType
 from .storage import search_index
-from .storage.entities import attr_name, table_name
+from .storage.aggregate import aggregate_query, check_bucket, check_group_by, parse_measures
+from .storage.entities import attr_name, storage_type, table_name
 from .storage.listing import Cursor, SortKey, SQLBuilder, decode_cursor, encode_cursor
 from .storage.store import Snapshot, Transaction
 from .validation import (
@@ -245,6 +247,83 @@ class RecordsService:
                     }
         return found
 
+    def count(
+        self,
+        type_name: str,
+        *,
+        where: Where | Iterable[Condition] | dict[str, Any] | None = None,
+        actor: Actor = SYSTEM,
+    ) -> int:
+        """How many records match ``where`` (one ``COUNT`` query, with the permission rules
+        a list applies). For totals and dashboards; list pages never need it."""
+        return self.aggregate(type_name, where=where, actor=actor)[0]["count"]
+
+    def aggregate(
+        self,
+        type_name: str,
+        *,
+        where: Where | Iterable[Condition] | dict[str, Any] | None = None,
+        group_by: Iterable[str] = (),
+        measures: dict[str, str | tuple[str, str]] | None = None,
+        bucket: tuple[str, Iterable[Any]] | None = None,
+        actor: Actor = SYSTEM,
+    ) -> list[dict[str, Any]]:
+        """Numbers over the records ``actor`` may see, computed by the database.
+
+        ``measures`` maps result names to ``"count"`` or ``(kind, field)`` with kind one of
+        ``sum``, ``avg``, ``median`` (number fields), ``min``, ``max`` (default:
+        ``{"count": "count"}``). ``group_by`` names fields: one result row per combination
+        of their values that occurs. ``bucket`` is ``(field, edges)``: rows are counted
+        into the half-open ranges ``[edges[i], edges[i + 1])`` (days in a time zone, price
+        bands...) and each result row carries ``"bucket": i``; rows outside the edges are
+        left out. Without ``group_by`` and ``bucket`` the answer is one row. Values come
+        back as a record holds them (codes, owner refs, datetimes); ``avg`` and ``median``
+        as floats, ``None`` when no row has a value.
+
+            crm.records.aggregate("ticket", group_by=["status"])
+            → [{"status": "open", "count": 12}, {"status": "closed", "count": 40}]
+        """
+        with self.store.reading() as tx:
+            rt = tx.registry.type(type_name)
+            field_types = tx.registry.field_types
+            keys = check_group_by(rt, list(group_by))
+            wanted = parse_measures(rt, field_types, measures)
+            histogram = check_bucket(rt, *bucket) if bucket is not None else None
+            builder = SQLBuilder(tx.snapshot.dialect, rt, self._condition_value(tx))
+            restrictions = [
+                Condition("deleted", "eq", False),
+                *filter(None, (_as_where(where), self._permission_where(tx, rt, actor, "view"))),
+            ]
+            sql = aggregate_query(builder, keys, wanted, histogram, restrictions)
+            rows = tx.execute(sql, builder.params).fetchall()
+            readers = tx.snapshot.readers[rt.name]
+            result = []
+            for row in rows:
+                values = iter(row)
+                item: dict[str, Any] = {}
+                for field in keys:
+                    raw = readers[field.name](next(values))
+                    item[field.name] = field_types[field.type].from_storage(raw)
+                if histogram is not None:
+                    item["bucket"] = next(values)
+                for name, measure in wanted.items():
+                    item[name] = self._measure_value(tx, rt, measure, next(values))
+                result.append(item)
+            return result
+
+    def _measure_value(self, tx: Transaction, rt: RecordType, measure, raw: Any) -> Any:
+        if measure.kind == "count":
+            return int(raw or 0)
+        if raw is None:
+            return None
+        if measure.kind in ("avg", "median"):
+            return float(raw)
+        field = measure.field
+        field_type = tx.registry.field_types[field.type]
+        if measure.kind == "sum" and storage_type(field, field_type) is int:
+            return int(raw)
+        return field_type.from_storage(tx.snapshot.readers[rt.name][field.name](raw))
+
     # -- writing ------------------------------------------------------------------------
 
     def create(
@@ -255,18 +334,23 @@ class RecordsService:
         actor: Actor = SYSTEM,
         source: str = "crm",
         keep_number: bool = False,
+        allow_read_only: frozenset[str] = frozenset(),
     ) -> dict[str, Any]:
         """Validate and store a new record; returns it as stored.
 
         ``values`` may include ``tags`` (a list). With ``keep_number`` (imports), a given
         ``number`` is kept when it is free and the counter moves past it.
+        ``allow_read_only`` lets a plugin's own code set fields users may not (a link the
+        plugin maintains, or ``created_at`` of records carried over from elsewhere).
         """
         if source not in SOURCES:
             raise ValidationError({"source": f"must be one of {', '.join(SOURCES)}"})
         with self.store.transaction() as tx:
             rt = tx.registry.type(type_name)
             self._require_allowed(tx, rt, None, actor, "create")
-            record, tags = self._prepare_new(tx, rt, values, actor, source, keep_number)
+            record, tags = self._prepare_new(
+                tx, rt, values, actor, source, keep_number, allow_read_only
+            )
             obj = tx.snapshot.entities[rt.name](**self._columns(tx, rt, record))
             obj.flush()
             record["id"] = obj.id
@@ -325,12 +409,13 @@ class RecordsService:
         actor: Actor,
         source: str,
         keep_number: bool,
+        allow_read_only: frozenset[str] = frozenset(),
     ) -> tuple[dict[str, Any], list[str]]:
         """Validation, defaults, number and plugin rules of a new record (nothing written)."""
         values = dict(values)
         tags = normalize_tags(values.pop("tags", None))
         given_number = values.pop("number", None) if keep_number else None
-        errors = unknown_fields(rt, values)
+        errors = unknown_fields(rt, values, allow_read_only=allow_read_only)
         checks = DatabaseChecks(tx)
         clean = check_values(
             tx, rt, {k: v for k, v in values.items() if k not in errors}, errors, checks
@@ -410,7 +495,7 @@ class RecordsService:
             values = dict(values)
             new_tags = normalize_tags(values.pop("tags")) if "tags" in values else old["tags"]
             errors = unknown_fields(rt, values, allow_read_only=allow_read_only)
-            checks = DatabaseChecks(tx)
+            checks = DatabaseChecks(tx, current=old)
             clean = check_values(
                 tx, rt, {k: v for k, v in values.items() if k not in errors}, errors, checks
             )
@@ -561,6 +646,27 @@ class RecordsService:
                 (end.relation.key, record_id),
             ).fetchall()
             return [row[0] for row in rows]
+
+    def lock(self, type_name: str, key: int | str) -> dict[str, Any]:
+        """Lock one record's row until the current transaction ends and return it as stored
+        now (no permission check; for plugin code).
+
+        For read-modify-write of values other requests change at the same time (a
+        contract's used units, a vote counter): lock, compute from what this returns, then
+        :meth:`update`. A second transaction locking the same record waits until the first
+        commits and then reads its result, so no update is lost. Call it inside
+        ``crm.transaction()`` and before anything else in the transaction reads the record.
+        """
+        tx = self.store.current_transaction()
+        if tx is None or not tx.write:
+            raise RuntimeError("records.lock runs inside crm.transaction()")
+        rt = tx.registry.type(type_name)
+        obj = self._find(tx, rt, key, for_update=True)
+        if obj is None or obj.f_deleted:
+            raise NotFound(f"{rt.name} {key} not found")
+        record = self._from_entity(tx.snapshot, rt, obj)
+        record["tags"] = self._tags_of(tx, rt.name, [record["id"]]).get(record["id"], [])
+        return record
 
     def _link_or_unlink(self, type_name, key, relation, other_key, actor, link: bool) -> None:
         with self.store.transaction() as tx:
@@ -786,26 +892,36 @@ class RecordsService:
     def _move_links(
         self, tx: Transaction, from_type: str, from_id: int, to_type: str, to_id: int
     ) -> int:
-        """Re-point many-to-many links; only relations both types share can move."""
+        """Re-point many-to-many links to the target record. Between records of one type (a
+        merge) each link keeps its relation; between types (a lead becoming a contact) a
+        link moves to the target type's relation with the same partner type (see
+        :func:`_matching_end`). Links with no such relation stay where they are."""
         count = 0
-        to_ends = {(e.relation.key, e.owner_side) for e in tx.registry.relation_ends(to_type)}
+        to_ends = tx.registry.relation_ends(to_type)
         for end in tx.registry.relation_ends(from_type):
-            if (end.relation.key, end.owner_side) not in to_ends:
+            target_end = _matching_end(end, to_ends)
+            if target_end is None:
                 continue
-            mine, theirs = ("left_id", "right_id") if end.owner_side else ("right_id", "left_id")
+            mine, theirs = _link_sides(end)
+            new_mine, new_theirs = _link_sides(target_end)
             rows = tx.execute(
                 f"SELECT id, {theirs} FROM crm_link WHERE relation = ? AND {mine} = ?",
                 (end.relation.key, from_id),
             ).fetchall()
             for link_id, partner in rows:
                 clash = tx.execute(
-                    f"SELECT 1 FROM crm_link WHERE relation = ? AND {mine} = ? AND {theirs} = ?",
-                    (end.relation.key, to_id, partner),
+                    f"SELECT 1 FROM crm_link WHERE relation = ? AND {new_mine} = ? "
+                    f"AND {new_theirs} = ?",
+                    (target_end.relation.key, to_id, partner),
                 ).fetchone()
                 if clash:
                     tx.execute("DELETE FROM crm_link WHERE id = ?", (link_id,))
                 else:
-                    tx.execute(f"UPDATE crm_link SET {mine} = ? WHERE id = ?", (to_id, link_id))
+                    tx.execute(
+                        f"UPDATE crm_link SET relation = ?, {new_mine} = ?, {new_theirs} = ? "
+                        "WHERE id = ?",
+                        (target_end.relation.key, to_id, partner, link_id),
+                    )
                     count += 1
         return count
 
@@ -887,6 +1003,13 @@ class RecordsService:
 
     # -- permissions --------------------------------------------------------------------
 
+    def default_filter(self, type_name: str) -> Where | None:
+        """What lists and search leave out unless asked (``crm_default_filter``), e.g.
+        converted leads. Callers skip it when the user filters on the same fields."""
+        rt = self.crm.registry.type(type_name)
+        results = self.hook.crm_default_filter(crm=self.crm, record_type=rt)
+        return every(*[result for result in results if result is not None])
+
     def permission_where(self, type_name: str, actor: Actor, action: str = "view") -> Where | None:
         with self.store.reading() as tx:
             return self._permission_where(tx, tx.registry.type(type_name), actor, action)
@@ -899,6 +1022,8 @@ class RecordsService:
         results = self.hook.crm_permission_filter(
             crm=self.crm, record_type=rt, actor=actor, action=action
         )
+        if not actor.is_staff and not results:
+            return Nothing()  # customers see only what a plugin grants them explicitly
         return every(*results)
 
     def can(self, type_name: str, record: dict | None, actor: Actor, action: str) -> bool:
@@ -1143,6 +1268,25 @@ class RecordsService:
 
 
 _NOT_NULL = {"id", "number", "created_at", "modified_at", "deleted", "source"}
+
+
+def _link_sides(end: RelationEnd) -> tuple[str, str]:
+    """The crm_link columns holding (this side's id, the partner's id) for a relation end."""
+    return ("left_id", "right_id") if end.owner_side else ("right_id", "left_id")
+
+
+def _matching_end(end: RelationEnd, candidates: list[RelationEnd]) -> RelationEnd | None:
+    """Where links of ``end`` go on another record: the same relation seen from the same
+    side, else the one relation to the same partner type, else the one of those with the
+    same name (a lead's "products" become a contact's "products"); ``None`` if unclear."""
+    for candidate in candidates:
+        if (candidate.relation.key, candidate.owner_side) == (end.relation.key, end.owner_side):
+            return candidate
+    same_partner = [c for c in candidates if c.other_type == end.other_type]
+    if len(same_partner) == 1:
+        return same_partner[0]
+    same_name = [c for c in same_partner if c.name == end.name]
+    return same_name[0] if len(same_name) == 1 else None
 
 
 def _normalise(field, value: Any) -> Any:

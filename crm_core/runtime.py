@@ -43,6 +43,7 @@ from .schema import (
     source_picklist,
 )
 from .search import Search
+from .sessions import Sessions
 from .storage.store import Store
 
 
@@ -77,6 +78,7 @@ class CRM:
         self.picklists = Picklists(self)
         self.fields = CustomFields(self)
         self.transfer = CSVTransfer(self)
+        self.sessions = Sessions(self)
         self.jobs = Jobs(self, jobs_mode)
         self._opened = False
 

@@ -23,6 +23,15 @@ from .fieldtypes import FieldError, FieldType
 
 NAME_RE = r"^[a-z][a-z0-9_]{0,47}$"
 PREFIX_RE = r"^[A-Z][A-Z0-9]{0,9}$"
+CODE_RE = r"^[a-z0-9][a-z0-9_\-]{0,63}$"
+#: What each pattern means, for messages (Cerberus only says the regex did not match).
+PATTERN_MEANINGS = {
+    NAME_RE: "must be snake_case: a lower-case letter, then lower-case letters, digits or _ "
+    "(at most 48 characters)",
+    PREFIX_RE: "must be 1 to 10 capital letters or digits, starting with a letter",
+    CODE_RE: "must be lower-case letters, digits, _ or - (at most 64, starting with a letter "
+    "or digit)",
+}
 CUSTOM_PREFIX = "cf_"
 
 SYSTEM_FIELD_NAMES = (
@@ -78,7 +87,7 @@ RELATION_SCHEMA: dict[str, Any] = {
     "reverse_label": LABEL,
 }
 PICKLIST_VALUE_SCHEMA: dict[str, Any] = {
-    "code": {"type": "string", "required": True, "regex": r"^[a-z0-9][a-z0-9_\-]{0,63}$"},
+    "code": {"type": "string", "required": True, "regex": CODE_RE},
     "label": {**LABEL, "required": True},
     "order": {"type": "integer"},
     "locked": {"type": "boolean", "default": False},
@@ -418,8 +427,7 @@ def _shape_message(origin: str, doc: dict[str, Any], errors: dict[str, Any]) -> 
     where = f"{origin}: record type {type_name!r}" if type_name else origin
     lines = []
     for path, message in flatten(errors):
-        if message == "unknown field":
-            message = "unknown key"
+        message = _readable(message)
         if path[0] == "fields" and len(path) >= 3 and isinstance(path[1], int):
             fields = doc.get("fields") or []
             entry = fields[path[1]] if path[1] < len(fields) else {}
@@ -433,6 +441,16 @@ def _shape_message(origin: str, doc: dict[str, Any], errors: dict[str, Any]) -> 
             key = ".".join(str(p) for p in path)
             lines.append(f"{where}: {key}: {message}")
     return "\n".join(lines)
+
+
+def _readable(message: str) -> str:
+    """A Cerberus message in words: "unknown key", and what a pattern means."""
+    if message == "unknown field":
+        return "unknown key"
+    for pattern, meaning in PATTERN_MEANINGS.items():
+        if message == f"value does not match regex '{pattern}'":
+            return meaning
+    return message
 
 
 class TypeExtender:
@@ -457,7 +475,7 @@ class TypeExtender:
         validator = cerberus.Validator(schema)
         if not validator.validate(item):
             problems = "; ".join(
-                f"{'.'.join(map(str, path))}: {message}"
+                f"{'.'.join(map(str, path))}: {_readable(message)}"
                 for path, message in flatten(validator.errors)
             )
             raise SchemaError(f"plugin {self.plugin!r}: {what}: {problems}")
@@ -465,13 +483,24 @@ class TypeExtender:
 
     def add_field(self, type_name: str, field_def: dict[str, Any]) -> None:
         definition = self._get(type_name)
-        checked = self._checked(FIELD_SCHEMA, field_def, f"field added to {type_name!r}")
+        what = f"field added to {type_name!r}"
+        checked = self._checked(FIELD_SCHEMA, field_def, what)
+        self._refuse_repeat(definition, "fields", checked["name"], what)
         definition.doc["fields"].append(checked)
 
     def add_relation(self, type_name: str, relation: dict[str, Any]) -> None:
         definition = self._get(type_name)
-        checked = self._checked(RELATION_SCHEMA, relation, f"relation added to {type_name!r}")
+        what = f"relation added to {type_name!r}"
+        checked = self._checked(RELATION_SCHEMA, relation, what)
+        self._refuse_repeat(definition, "relations", checked["name"], what)
         definition.doc["relations"].append(checked)
+
+    def _refuse_repeat(self, definition: Definition, part: str, name: str, what: str) -> None:
+        if any(item["name"] == name for item in definition.doc[part]):
+            raise SchemaError(
+                f"plugin {self.plugin!r}: {what}: {name!r} is already declared "
+                f"(by {definition.origin})"
+            )
 
     def add_picklist(self, type_name: str, name: str, picklist: dict[str, Any]) -> None:
         definition = self._get(type_name)

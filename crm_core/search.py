@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from . import textsearch
 from .actors import SYSTEM, Actor
-from .query import Condition, Where, every
+from .query import Condition, Where, every, with_default
 from .storage import search_index
 
 if TYPE_CHECKING:
@@ -65,6 +65,9 @@ class Search:
         text = (text or "").strip()
         registry = self.crm.refresh()
         scope = [t for t in (types or sorted(registry.types)) if t in registry.types]
+        where = dict(where or {})
+        for type_name in scope:
+            where[type_name] = with_default(where.get(type_name), self.crm.records.default_filter(type_name))
         hits: list[Hit] = []
         seen: set[tuple[str, int]] = set()
         for hit in self._by_number(text, scope, actor, where or {}):
@@ -124,10 +127,11 @@ class Search:
         for _ in range(MAX_ROUNDS):
             with self.store.reading() as tx:
                 candidates = search_index.candidates(tx, stems, scope, batch)
+                hidden = set() if actor.is_staff else self._internal_comments(tx, candidates)
             best: dict[tuple[str, int], tuple[float, int]] = {}
             for type_name, record_id, comment_id, score in candidates:
                 key = (type_name, record_id)
-                if key in seen:
+                if key in seen or comment_id in hidden:
                     continue
                 if key not in best or score > best[key][0]:
                     best[key] = (score, comment_id)
@@ -145,6 +149,19 @@ class Search:
                 break
             batch *= 4
         return results
+
+    @staticmethod
+    def _internal_comments(tx, candidates: list[tuple[str, int, int, float]]) -> set[int]:
+        """Ids of the internal comments among the candidates: customers never find a record
+        through an internal comment, nor see its text in a snippet."""
+        ids = sorted({comment_id for _, _, comment_id, _ in candidates if comment_id})
+        if not ids:
+            return set()
+        rows = tx.execute(
+            f"SELECT id FROM crm_comment WHERE internal = ? AND id IN ({', '.join('?' for _ in ids)})",
+            (True, *ids),
+        ).fetchall()
+        return {row[0] for row in rows}
 
     def _visible(
         self, keys: dict[tuple[str, int], Any], actor: Actor, where: dict[str, Where]

@@ -21,10 +21,15 @@ from .storage.store import Transaction
 class DatabaseChecks:
     """The :class:`~crm_core.fieldtypes.CheckContext` of one transaction."""
 
-    def __init__(self, tx: Transaction):
+    def __init__(self, tx: Transaction, current: dict[str, Any] | None = None):
         self.tx = tx
         self.registry = tx.registry
+        self.current = current or {}
         self._owners: dict[str, bool] = {}
+
+    def current_value(self, field_name: str) -> Any:
+        """The value the record being changed holds now (``None`` on create)."""
+        return self.current.get(field_name)
 
     def picklist_codes(self, picklist: str, *, active_only: bool) -> list[str]:
         return self.registry.picklist(picklist).codes(active_only)

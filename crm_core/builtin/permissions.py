@@ -9,12 +9,13 @@ the admin screen):
     a staff user sees and edits only records assigned to them or to one of their groups;
     administrators see everything.
 
-Customers (portal contacts) see nothing through the generic rules: a portal plugin grants
-them what it decides, explicitly.
+Customers (portal contacts) are left to other plugins: the records service shows them
+nothing unless a plugin (the customer portal) returns a restriction for them, which then
+is what they may see.
 """
 
 from crm_core import hookimpl
-from crm_core.query import Condition, Nothing
+from crm_core.query import Condition
 
 PERMISSION_MODES = ("public", "private")
 
@@ -24,7 +25,7 @@ def crm_permission_filter(crm, record_type, actor, action):
     if actor.is_system or actor.is_admin:
         return None
     if actor.kind != "user":
-        return Nothing()
+        return None
     if crm.type_setting(record_type.name, "permission_mode", "public") != "private":
         return None
     return Condition("assigned_to", "in", actor.owner_refs())

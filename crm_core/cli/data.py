@@ -93,6 +93,12 @@ def import_csv(
         if bar is not None:
             bar.__exit__(None, None, None)
     _print_errors(report.errors)
+    for line, hits in report.duplicates:
+        for hit in hits:
+            click.echo(
+                f"line {line}: warning: looks like {hit['number']} {hit['title']} ({hit['reason']})",
+                err=True,
+            )
     verb = "would import" if dry_run else "imported"
     click.echo(
         f"{verb} {report.imported} record(s)"

@@ -6,7 +6,7 @@ import click
 
 from ..errors import ValidationError
 from ..plugins import hooks_of
-from ..query import parse_expression
+from ..query import every, parse_expression, with_default
 from ..schema import text
 from ..serialize import record_to_json
 from . import State, cli, echo_json, parse_assignments, pass_state, read_secret

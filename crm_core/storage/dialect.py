@@ -63,6 +63,11 @@ class Dialect:
         """Case-insensitive form of a text expression (Unicode-aware on both databases)."""
         return f"LOWER({expression})"
 
+    def median(self, expression: str) -> str:
+        """The median of a numeric expression as an aggregate (the mean of the two middle
+        values when their number is even; NULLs ignored)."""
+        return f"percentile_cont(0.5) WITHIN GROUP (ORDER BY {expression})"
+
     #: NULL sorts before every value in ascending order (SQLite) or after it (PostgreSQL).
     nulls_low = False
 
@@ -73,6 +78,26 @@ def _identity(value: Any) -> Any:
 
 def _casefold(value: Any) -> Any:
     return value.casefold() if isinstance(value, str) else value
+
+
+class _Median:
+    """SQLite aggregate ``crm_median(x)``, computed as PostgreSQL's ``percentile_cont(0.5)``."""
+
+    def __init__(self):
+        self.values: list[float] = []
+
+    def step(self, value: Any) -> None:
+        if value is not None:
+            self.values.append(float(value))
+
+    def finalize(self) -> float | None:
+        if not self.values:
+            return None
+        ordered = sorted(self.values)
+        middle = len(ordered) // 2
+        if len(ordered) % 2:
+            return ordered[middle]
+        return (ordered[middle - 1] + ordered[middle]) / 2
 
 
 class SQLiteDialect(Dialect):
@@ -95,9 +120,14 @@ class SQLiteDialect(Dialect):
             cursor.execute(pragma)
         # SQLite's lower() folds ASCII only; Russian text needs Python's casefold.
         connection.create_function("crm_fold", 1, _casefold, deterministic=True)
+        # SQLite has no median or percentile aggregate.
+        connection.create_aggregate("crm_median", 1, _Median)
 
     def fold(self, expression: str) -> str:
         return f"crm_fold({expression})"
+
+    def median(self, expression: str) -> str:
+        return f"crm_median({expression})"
 
     def to_db(self, value: Any) -> Any:
         if isinstance(value, dt.datetime):

@@ -1,0 +1,155 @@
+"""Aggregate queries: counts, sums, medians and histograms computed by the database.
+
+Dashboards need numbers over many records ("open tickets by status", "created per day")
+without reading the records. :func:`aggregate_query` compiles such a question into one
+``SELECT … GROUP BY`` over a record table, with every value as a parameter; the records
+service adds the same filters and permission rules a list uses.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from ..errors import ValidationError
+from ..query import Condition, Where
+from ..schema import Field, RecordType
+from .entities import storage_type
+from .listing import SQLBuilder
+
+#: Measures and what they need: "field" measures take a field, "numeric" a number field.
+MEASURE_KINDS = ("count", "sum", "avg", "min", "max", "median")
+NUMERIC_KINDS = ("sum", "avg", "median")
+#: Field types whose values make no sense as a group (long text, several codes in one).
+UNGROUPABLE_TYPES = ("long_text", "multipicklist")
+
+
+@dataclass(frozen=True)
+class Measure:
+    kind: str
+    field: Field | None = None
+
+
+@dataclass(frozen=True)
+class Bucket:
+    """Histogram over half-open intervals ``[edges[i], edges[i + 1])`` of one field."""
+
+    field: Field
+    edges: tuple[Any, ...]  # field values (or their text), ascending
+
+
+def parse_measures(
+    rt: RecordType, field_types: dict[str, Any], measures: dict[str, Any] | None
+) -> dict[str, Measure]:
+    """``{"open": "count", "hours": ("sum", "hours")}`` → checked :class:`Measure` objects."""
+    if not measures:
+        return {"count": Measure("count")}
+    parsed = {}
+    for name, spec in measures.items():
+        kind, field_name = (spec, None) if isinstance(spec, str) else tuple(spec)
+        if kind not in MEASURE_KINDS:
+            raise ValidationError(
+                {
+                    "measures": f"{name}: unknown measure {kind!r}; allowed: {', '.join(MEASURE_KINDS)}"
+                }
+            )
+        if kind == "count":
+            parsed[name] = Measure("count")
+            continue
+        field = rt.field(field_name) if field_name else None
+        if field is None:
+            raise ValidationError(
+                {"measures": f"{name}: {kind} needs a field of {rt.name}; got {field_name!r}"}
+            )
+        ftype = field_types[field.type]
+        if kind in NUMERIC_KINDS and not is_numeric(field, ftype):
+            raise ValidationError(
+                {"measures": f"{name}: {kind} needs a number field; {field.name} is {field.type}"}
+            )
+        if not ftype.sortable:
+            raise ValidationError(
+                {"measures": f"{name}: {field.name} ({field.type}) has no order for {kind}"}
+            )
+        parsed[name] = Measure(kind, field)
+    return parsed
+
+
+def is_numeric(field: Field, field_type: Any) -> bool:
+    return field.type != "reference" and storage_type(field, field_type) in (int, Decimal)
+
+
+def check_group_by(rt: RecordType, names: Sequence[str]) -> list[Field]:
+    fields = []
+    for name in names:
+        field = rt.field(name)
+        if field is None:
+            raise ValidationError(
+                {
+                    "group_by": f"{name!r} is not a field of {rt.name}; fields: {', '.join(rt.field_names)}"
+                }
+            )
+        if field.type in UNGROUPABLE_TYPES:
+            raise ValidationError({"group_by": f"{name} ({field.type}) cannot be grouped by"})
+        fields.append(field)
+    return fields
+
+
+def check_bucket(rt: RecordType, name: str, edges: Sequence[Any]) -> Bucket:
+    field = rt.field(name)
+    if field is None:
+        raise ValidationError(
+            {"bucket": f"{name!r} is not a field of {rt.name}; fields: {', '.join(rt.field_names)}"}
+        )
+    if field.type in (*UNGROUPABLE_TYPES, "boolean", "owner"):
+        raise ValidationError({"bucket": f"{name} ({field.type}) has no ranges to count in"})
+    return Bucket(field, tuple(edges))
+
+
+def aggregate_query(
+    builder: SQLBuilder,
+    group_by: list[Field],
+    measures: dict[str, Measure],
+    bucket: Bucket | None,
+    restrictions: list[Where],
+) -> str:
+    """The SELECT: grouping keys first, then the bucket number, then the measures in the
+    order given; only rows matching every restriction (and inside the bucket edges)."""
+    q, dialect = builder.q, builder.dialect
+    keys = [q(field.column) for field in group_by]
+    if bucket is not None:
+        column = q(bucket.field.column)
+        edges = [builder.read_value(builder.rt, bucket.field.name, edge) for edge in bucket.edges]
+        if len(edges) < 2 or None in edges or any(a >= b for a, b in itertools.pairwise(edges)):
+            raise ValidationError(
+                {"bucket": "needs at least two edges, each greater than the one before"}
+            )
+        cases = []
+        for index, (low, high) in enumerate(itertools.pairwise(edges)):
+            builder.params.extend((low, high))
+            cases.append(f"WHEN {column} >= ? AND {column} < ? THEN {index}")
+        keys.append(f"CASE {' '.join(cases)} END")
+        restrictions = [
+            *restrictions,
+            Condition(bucket.field.name, "gte", bucket.edges[0]),
+            Condition(bucket.field.name, "lt", bucket.edges[-1]),
+        ]
+    columns = list(keys)
+    for measure in measures.values():
+        if measure.kind == "count":
+            columns.append("COUNT(*)")
+            continue
+        column = q(measure.field.column)
+        if measure.kind == "median":
+            columns.append(dialect.median(column))
+        else:
+            columns.append(f"{measure.kind.upper()}({column})")
+    # The select list's parameters (bucket edges) were added first, as the SQL reads.
+    where = " AND ".join(builder.where(part) for part in restrictions) or "1=1"
+    sql = f"SELECT {', '.join(columns)} FROM {builder.table()} WHERE {where}"
+    if keys:
+        positions = ", ".join(str(position + 1) for position in range(len(keys)))
+        sql += f" GROUP BY {positions} ORDER BY {positions}"
+    return sql
