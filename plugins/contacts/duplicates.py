@@ -1,0 +1,63 @@
+"""Possible duplicates of a contact or an account, for the warning shown before a save.
+
+A warning, not a refusal: the user sees the existing records with links and may still save
+(two people may share a team mailbox; "Ромашка" in two cities may be two companies). The
+comparison keys are stored in hidden, indexed fields (``account.name_key``,
+``contact.email_key``) that :mod:`.rules` keeps up to date, so a lookup is one index probe
+even with millions of records.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from crm_core.query import Condition
+
+from .names import account_name_key, email_key
+
+MAX_SHOWN = 5
+
+
+def accounts_named(crm, name: Any, *, limit: int = MAX_SHOWN) -> list[dict[str, Any]]:
+    """Accounts whose name equals ``name`` ignoring letter case and spaces, oldest first."""
+    key = account_name_key(name)
+    if key is None:
+        return []
+    return crm.records.list(
+        "account", where=[Condition("name_key", "eq", key)], sort="id", limit=limit
+    ).records
+
+
+def contacts_with_email(crm, email: Any, *, limit: int = MAX_SHOWN) -> list[dict[str, Any]]:
+    """Contacts whose email equals ``email`` ignoring letter case, oldest first."""
+    key = email_key(email)
+    if key is None:
+        return []
+    return crm.records.list(
+        "contact", where=[Condition("email_key", "eq", key)], sort="id", limit=limit
+    ).records
+
+
+def find_duplicates(crm, record_type, record: dict[str, Any]) -> list[dict[str, Any]]:
+    """The ``crm_find_duplicates`` answer for accounts and contacts."""
+    if record_type.name == "account":
+        matches = accounts_named(crm, record.get("name"), limit=MAX_SHOWN + 1)
+        reason = "an account with the same name exists (compared ignoring letter case and spaces)"
+        title_field = "name"
+    elif record_type.name == "contact":
+        matches = contacts_with_email(crm, record.get("email"), limit=MAX_SHOWN + 1)
+        reason = "a contact with the same email exists (compared ignoring letter case)"
+        title_field = "full_name"
+    else:
+        return []
+    return [
+        {
+            "type": record_type.name,
+            "id": match["id"],
+            "number": match["number"],
+            "title": match[title_field] or match["number"],
+            "reason": reason,
+        }
+        for match in matches
+        if match["id"] != record.get("id")
+    ][:MAX_SHOWN]

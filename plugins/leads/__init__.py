@@ -1,0 +1,116 @@
+"""Leads, their conversion into accounts, contacts and deals, and the minimal deal type.
+
+Registers the record types ``lead`` and ``deal`` (schemas/lead.toml, schemas/deal.toml);
+needs the contacts plugin (accounts, contacts and the shared picklists). Converted leads
+are kept read-only and hidden from lists and search unless a filter asks for them
+(``crm_default_filter``; the "Converted leads" list view does). The conversion service is
+:mod:`.conversion`, its field mapping :mod:`.mapping`, the command line ``crm leads``
+(:mod:`.cli`), the web pages :mod:`.web_conversion` (the lead's "Convert" button, its page
+and ``POST /api/v1/lead/{id}/convert``) and :mod:`.web_mapping` (the admin screen); other
+plugins learn about conversions through ``crm_lead_converted`` (:mod:`.hookspecs`).
+Documentation: docs/modules/leads.md.
+"""
+
+from crm_plugins.contacts.names import full_name
+from crm_schemas import schema_file
+
+from crm_core import hookimpl
+from crm_core.query import Condition
+
+from . import demo, hookspecs
+from .cli import leads as leads_commands
+from .conversion import MOVE_TARGETS, can_convert, converted_summary
+
+REQUIRES = ["contacts"]
+HOOKSPECS = hookspecs
+
+
+@hookimpl
+def crm_config_schema():
+    return {
+        "move_activity_to": {"type": "string", "allowed": list(MOVE_TARGETS), "default": "contact"}
+    }
+
+
+@hookimpl
+def crm_register_record_types():
+    return [schema_file("lead"), schema_file("deal")]
+
+
+@hookimpl
+def crm_validate(crm, record_type, old):
+    if record_type.name == "lead" and old is not None and old.get("converted"):
+        return {
+            "_record": f"{converted_summary(crm, old)}; a converted lead cannot be changed, "
+            "edit the records it became instead"
+        }
+    return None
+
+
+@hookimpl
+def crm_before_save(record_type, record):
+    if record_type.name == "lead":
+        record["full_name"] = full_name(record.get("first_name"), record.get("last_name"))
+
+
+@hookimpl
+def crm_default_filter(record_type):
+    if record_type.name == "lead":
+        return Condition("converted", "ne", True)
+    return None
+
+
+@hookimpl
+def crm_list_views(record_type):
+    if record_type.name != "lead":
+        return None
+    return [
+        {
+            "name": "converted",
+            "label": {"en": "Converted leads", "ru": "Преобразованные лиды"},
+            "where": [Condition("converted", "eq", True)],
+        }
+    ]
+
+
+@hookimpl
+def crm_register_commands(cli):
+    cli.add_command(leads_commands)
+
+
+@hookimpl
+def crm_demo_data(crm, actor):
+    demo.load(crm, actor)
+
+
+@hookimpl
+def crm_register_routes(crm, app):
+    from . import web_conversion, web_mapping
+
+    web_conversion.register(crm, app)
+    web_mapping.register(crm, app)
+
+
+@hookimpl
+def crm_record_actions(crm, record_type, record, actor):
+    if record_type.name != "lead" or record.get("deleted") or not can_convert(crm, record, actor):
+        return None
+    return [
+        {
+            "label": {"en": "Convert", "ru": "Преобразовать"},
+            "url": f"/leads/{record['id']}/convert",
+        }
+    ]
+
+
+@hookimpl
+def crm_menu_items(crm, actor):
+    if not actor.is_admin:
+        return None
+    return [
+        {
+            "label": {"en": "Conversion mapping", "ru": "Сопоставление полей"},
+            "url": "/admin/leads/mapping",
+            "section": "lead",
+        }
+    ]
