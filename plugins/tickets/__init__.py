@@ -1,0 +1,90 @@
+"""Help desk: tickets with SLA timers, queues and a support dashboard.
+
+Registers the record type ``ticket`` (schemas/ticket.toml; a ``product`` field is added when
+the products plugin is enabled). A closed ticket needs a solution (setting
+``require_solution_to_close``). Each ticket carries SLA due times and results kept by
+:mod:`.sla` on a working calendar (:mod:`.working_time`) set up in ``[plugins.tickets]``
+(:mod:`.settings`). The plugin fires the ticket hooks of :mod:`.hookspecs` for other
+plugins (contracts, email, portal), ships queues as list views (:mod:`.queues`), offers the
+actions duplicate / merge / convert to FAQ (:mod:`.actions`), the dashboard figures
+(:mod:`.dashboard`), ``crm tickets …`` commands (:mod:`.commands`) and demo tickets.
+Documentation: docs/modules/tickets.md.
+"""
+
+from crm_schemas import schema_file
+
+from crm_core import hookimpl
+
+from . import commands, demo, hookspecs, lifecycle, queues, sla
+from .settings import CONFIG_SCHEMA
+
+REQUIRES = ["contacts"]
+HOOKSPECS = hookspecs
+TYPE = "ticket"
+
+PRODUCT_FIELD = {
+    "name": "product",
+    "type": "reference",
+    "label": {"en": "Product", "ru": "Товар или услуга"},
+    "target": "product",
+    "indexed": True,
+    "order": 35,  # after the contact
+}
+
+
+@hookimpl
+def crm_config_schema():
+    return CONFIG_SCHEMA
+
+
+@hookimpl
+def crm_register_record_types():
+    return [schema_file(TYPE)]
+
+
+@hookimpl
+def crm_extend_record_types(types):
+    if types.has("product"):
+        types.add_field(TYPE, PRODUCT_FIELD)
+
+
+@hookimpl
+def crm_validate(crm, record_type, record, old):
+    if record_type.name == TYPE:
+        return lifecycle.validate(crm, record, old)
+    return None
+
+
+@hookimpl
+def crm_before_save(crm, record_type, record, old):
+    if record_type.name == TYPE:
+        record.update(lifecycle.before_save(crm, record, old))
+
+
+@hookimpl
+def crm_after_save(crm, record_type, record, changes, actor, created):
+    if record_type.name == TYPE:
+        lifecycle.after_save(crm, record, changes, actor, created)
+
+
+@hookimpl
+def crm_after_comment(crm, record_type, record, comment, actor, created):
+    if record_type.name == TYPE and created:
+        lifecycle.after_comment(crm, record, comment, actor)
+
+
+@hookimpl
+def crm_list_views(crm, record_type, actor):
+    if record_type.name == TYPE:
+        return queues.list_views(crm, actor, sla.utcnow())
+    return None
+
+
+@hookimpl
+def crm_register_commands(cli):
+    cli.add_command(commands.tickets)
+
+
+@hookimpl
+def crm_demo_data(crm, actor):
+    demo.load(crm, actor)

@@ -1,0 +1,106 @@
+"""Working-time arithmetic of the tickets plugin's SLA timers (no database needed)."""
+
+import datetime as dt
+
+import pytest
+from crm_plugins.tickets.working_time import WorkingCalendar, parse_shift
+
+WEEKDAYS = ["mon", "tue", "wed", "thu", "fri"]
+HOUR = 3600
+
+
+def at(text: str) -> dt.datetime:
+    return dt.datetime.fromisoformat(text)
+
+
+@pytest.fixture
+def office():
+    """Mon-Fri 09:00-18:00 UTC."""
+    return WorkingCalendar.from_settings(WEEKDAYS, "09:00-18:00", "UTC")
+
+
+def test_across_a_weekend(office):
+    friday_five = at("2027-03-05 17:00")
+    assert office.add(friday_five, 2 * HOUR) == at("2027-03-08 10:00")  # Monday
+    assert office.seconds_between(friday_five, at("2027-03-08 10:00")) == 2 * HOUR
+    assert office.seconds_between(at("2027-03-06 10:00"), at("2027-03-07 20:00")) == 0
+
+
+def test_outside_working_hours_the_count_starts_with_the_next_shift(office):
+    assert office.add(at("2027-03-02 07:00"), HOUR) == at("2027-03-02 10:00")  # early
+    assert office.add(at("2027-03-02 20:00"), HOUR) == at("2027-03-03 10:00")  # late
+    assert office.add(at("2027-03-06 12:00"), HOUR) == at("2027-03-08 10:00")  # Saturday
+    assert office.add(at("2027-03-02 12:00"), 6 * HOUR) == at("2027-03-02 18:00")  # to the end
+
+
+def test_over_midnight(office):
+    assert office.add(at("2027-03-01 17:30"), HOUR) == at("2027-03-02 09:30")
+    night = WorkingCalendar.from_settings(WEEKDAYS, "22:00-06:00", "UTC")
+    assert night.add(at("2027-03-01 23:00"), 3 * HOUR) == at("2027-03-02 02:00")
+    # Monday's shift runs into Tuesday morning; Tuesday's starts at 22:00.
+    assert night.seconds_between(at("2027-03-01 21:00"), at("2027-03-02 23:00")) == 9 * HOUR
+    # Friday's shift ends Saturday 06:00; Saturday and Sunday have none.
+    assert night.add(at("2027-03-06 05:00"), 2 * HOUR) == at("2027-03-08 23:00")
+
+
+def test_round_the_clock_is_wall_time():
+    always = WorkingCalendar.from_settings(
+        ["mon", "tue", "wed", "thu", "fri", "sat", "sun"], "00:00-24:00", "UTC"
+    )
+    start = at("2027-03-05 23:30")
+    assert always.add(start, 50 * HOUR) == start + dt.timedelta(hours=50)
+    assert always.seconds_between(start, at("2027-03-08 01:30")) == 50 * HOUR
+
+
+def test_local_hours_of_the_time_zone():
+    moscow = WorkingCalendar.from_settings(WEEKDAYS, "09:00-18:00", "Europe/Moscow")
+    # 09:00-18:00 in Moscow (UTC+3) is 06:00-15:00 UTC.
+    assert moscow.add(at("2027-03-01 14:00"), 2 * HOUR) == at("2027-03-02 07:00")
+
+
+def test_daylight_saving_change_over_the_weekend():
+    berlin = WorkingCalendar.from_settings(WEEKDAYS, "09:00-18:00", "Europe/Berlin")
+    # Friday 17:00 CET (16:00 UTC) + 2 working hours: Monday 10:00 CEST, 08:00 UTC.
+    assert berlin.add(at("2027-03-26 16:00"), 2 * HOUR) == at("2027-03-29 08:00")
+
+
+def test_holidays_are_not_working_days():
+    with_holiday = WorkingCalendar.from_settings(
+        WEEKDAYS, "09:00-18:00", "UTC", [dt.date(2027, 3, 8)]
+    )
+    assert with_holiday.add(at("2027-03-05 17:00"), 2 * HOUR) == at("2027-03-09 10:00")
+
+
+def test_pause_and_resume_moves_the_due_time_by_the_working_time_paused(office):
+    created = at("2027-03-01 09:00")
+    due = office.add(created, 8 * HOUR)
+    assert due == at("2027-03-01 17:00")
+    paused = office.seconds_between(at("2027-03-01 10:00"), at("2027-03-02 10:00"))
+    assert paused == 9 * HOUR
+    assert office.add(due, paused) == at("2027-03-02 17:00")
+
+
+def test_breach_is_negative_time_left(office):
+    due = at("2027-03-05 17:00")
+    assert office.signed_seconds(at("2027-03-05 16:00"), due) == HOUR
+    assert office.signed_seconds(at("2027-03-08 10:00"), due) == -2 * HOUR
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("9-18", "write the working hours as HH:MM-HH:MM"),
+        ("09:00-25:00", "is not a time of day"),
+        ("09:00-09:00", "for round-the-clock work write 00:00-24:00"),
+    ],
+)
+def test_bad_working_hours_are_explained(text, message):
+    with pytest.raises(ValueError, match=message):
+        parse_shift(text)
+
+
+def test_bad_zone_and_days_are_explained():
+    with pytest.raises(ValueError, match="unknown time zone 'Europe/Mosow'"):
+        WorkingCalendar.from_settings(WEEKDAYS, "09:00-18:00", "Europe/Mosow")
+    with pytest.raises(ValueError, match="unknown day 'monday'"):
+        WorkingCalendar.from_settings(["monday"], "09:00-18:00", "UTC")
