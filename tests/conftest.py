@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import importlib
 import os
+import shutil
 import subprocess
 import sys
 import uuid
@@ -31,9 +32,17 @@ def pytest_report_header(config):
 
 @pytest.fixture(scope="session")
 def sample_plugin_site(tmp_path_factory) -> Path:
-    """Build and install tests/fixtures/sample_plugin (entry point ``gadgets``) as a real
-    package into a folder of its own, and put that folder on the import path."""
+    """Build and install the fixture packages as real packages into a folder of their own,
+    and put that folder on the import path: tests/fixtures/sample_plugin (entry point
+    ``gadgets``) and tests/fixtures/test_plugins (``gadget_extras``, ``misspelled``,
+    ``exploding``). They are built from copies, so no build output lands in the tree."""
     target = tmp_path_factory.mktemp("site")
+    sources = tmp_path_factory.mktemp("plugin-sources")
+    packages = []
+    for name in ("sample_plugin", "test_plugins"):
+        copy = sources / name
+        shutil.copytree(FIXTURES / name, copy, ignore=shutil.ignore_patterns("build", "*.egg-info"))
+        packages.append(str(copy))
     subprocess.run(
         [
             sys.executable,
@@ -45,7 +54,7 @@ def sample_plugin_site(tmp_path_factory) -> Path:
             "--no-build-isolation",
             "--target",
             str(target),
-            str(FIXTURES / "sample_plugin"),
+            *packages,
         ],
         check=True,
     )
@@ -160,3 +169,29 @@ def run_crm(*args, cwd, env=None, input=None):
         text=True,
         timeout=120,
     )
+
+
+@pytest.fixture
+def web_app(gadgets):
+    """The web app of the gadgets CRM, as a WebTest client (not signed in)."""
+    import webtest
+
+    from crm_web.app import create_app
+
+    gadgets.directory.add_user("admin", "Admin Istrator", password="admin-password", role="admin")
+    return webtest.TestApp(create_app(gadgets, debug=True))
+
+
+def sign_in(app, login="admin", password="admin-password"):
+    """Sign in through the login form; returns the app for chaining."""
+    page = app.get("/login")
+    form = page.forms["login-form"]
+    form["login"], form["password"] = login, password
+    form.submit(status=302)
+    return app
+
+
+def csrf_of(app) -> str:
+    """The CSRF token of the signed-in session, read from a page's hidden input."""
+    page = app.get("/account")
+    return page.html.find("input", {"name": "csrf_token"})["value"]

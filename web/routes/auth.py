@@ -1,0 +1,65 @@
+"""Sign in and sign out."""
+
+from __future__ import annotations
+
+import bottle
+
+from ..security import LANGUAGE_COOKIE, SESSION_COOKIE, is_secure, login_csrf_token
+from ..state import current
+
+
+def safe_next(target: str | None) -> str:
+    """Only same-site paths: never redirect to another site after sign-in."""
+    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
+        return target
+    return "/"
+
+
+def register(app: bottle.Bottle, web) -> None:
+    crm = web.crm
+
+    @app.get("/login", public=True)
+    def login_form():
+        state = current()
+        if state.actor is not None:
+            return bottle.redirect(safe_next(bottle.request.query.decode().get("next")))
+        lang = bottle.request.query.get("lang")
+        if lang in ("en", "ru"):
+            bottle.response.set_cookie(LANGUAGE_COOKIE, lang, path="/", samesite="lax", max_age=3600 * 24 * 365)
+        return web.render(
+            "login.html",
+            login_csrf=login_csrf_token(),
+            next=safe_next(bottle.request.query.decode().get("next")),
+            error=None,
+            login="",
+        )
+
+    @app.post("/login", public=True)
+    def login_submit():
+        form = bottle.request.forms.decode()
+        login, password = form.get("login", "").strip(), form.get("password", "")
+        target = safe_next(form.get("next"))
+        address = bottle.request.remote_addr
+        wait = crm.sessions.blocked_for(login, address)
+        if wait:
+            bottle.response.status = 429
+            error = web.gettext("Too many failed sign-ins. Try again in {minutes} min.", minutes=wait)
+            return web.render("login.html", login_csrf=login_csrf_token(), next=target, error=error, login=login)
+        user = crm.directory.authenticate(login, password)
+        if user is None or user["kind"] != "staff":
+            crm.sessions.record_failure(login, address)
+            bottle.response.status = 401
+            error = web.gettext("Wrong login or password, or the account is deactivated.")
+            return web.render("login.html", login_csrf=login_csrf_token(), next=target, error=error, login=login)
+        crm.sessions.clear_failures(login)
+        token, _ = crm.sessions.start(user["id"], address)
+        bottle.response.set_cookie(
+            SESSION_COOKIE, token, path="/", httponly=True, samesite="lax", secure=is_secure()
+        )
+        return bottle.redirect(target)
+
+    @app.post("/logout")
+    def logout():
+        crm.sessions.end(current().session_token)
+        bottle.response.delete_cookie(SESSION_COOKIE, path="/")
+        return bottle.redirect("/login")
