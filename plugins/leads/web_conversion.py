@@ -92,9 +92,9 @@ def register(crm, app) -> None:
     @app.get("/leads/<key>/convert")
     def convert_page(key: str):
         actor = toolkit.actor()
-        planned = conversion.plan(crm, key, actor=actor)
-        lead = planned["lead"]
+        lead = crm.records.get("lead", key, actor=actor)
         conversion.refuse_unconvertible(crm, lead, actor)
+        planned = conversion.plan(crm, lead["id"], actor=actor)
         allowed = creatable(crm, actor)
         return render(
             app,
@@ -146,8 +146,9 @@ def register(crm, app) -> None:
                     "Its comments, attachments and links moved to {number}.", number=result.moved_to
                 )
             )
-        target = ("contact", result.contact) if result.contact else ("account", result.account)
-        return toolkit.redirect(f"/r/{target[0]}/{target[1]['id']}")
+        if result.contact:
+            return toolkit.redirect(f"/r/contact/{result.contact['id']}")
+        return toolkit.redirect(f"/r/account/{result.account['id']}")
 
     @app.post("/api/v1/lead/<key>/convert", api=True)
     def convert_api(key: str):
@@ -281,11 +282,14 @@ def read_submission(crm, form) -> Submission:
             offered = offered_fields(target, rt)
             read = read_form(rt, part, presenter)
             values[target] = {name: value for name, value in read.items() if name in offered}
+    move_to = form.get("move_to") or None
+    if move_to in create and not create[move_to]:
+        move_to = None  # the radio button was left on a record now unticked: the default
     return Submission(
         create=create,
         values=values,
         typed=typed,
-        move_to=form.get("move_to") or None,
+        move_to=move_to,
         assigned_to=form.get("assigned_to") or None,
     )
 
@@ -338,7 +342,8 @@ def read_api_options(crm) -> dict[str, Any]:
     for key in ("account", "contact", "deal"):
         if key in data and not isinstance(data[key], bool):
             errors[key] = "must be true or false"
-    values = data.get("values") or {}
+    values = data.get("values")
+    values = {} if values is None else values
     if not isinstance(values, dict) or not all(isinstance(v, dict) for v in values.values()):
         errors["values"] = (
             'must be an object of field values per record, e.g. {"deal": {"amount": 5000}}'

@@ -112,6 +112,7 @@ def lead_rows(crm) -> list[dict[str, Any]]:
                 "name": field.name,
                 "label": text(field.label, language),
                 "custom": field.custom,
+                "missing": False,
                 "lines": lines.pop(field.name, []),
             }
         )
