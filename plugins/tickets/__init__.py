@@ -7,7 +7,10 @@ the products plugin is enabled). A closed ticket needs a solution (setting
 (:mod:`.settings`). The plugin fires the ticket hooks of :mod:`.hookspecs` for other
 plugins (contracts, email, portal), ships queues as list views (:mod:`.queues`), offers the
 actions duplicate / merge / convert to FAQ (:mod:`.actions`), the dashboard figures
-(:mod:`.dashboard`), ``crm tickets …`` commands (:mod:`.commands`) and demo tickets.
+(:mod:`.dashboard`), ``crm tickets …`` commands (:mod:`.commands`) and demo tickets. On the
+web it adds the SLA badges, the action buttons and the activity stream to a ticket's page
+and the queues to the menu (:mod:`.ui`), and pages of its own: the dashboard and the forms
+behind the buttons (:mod:`.routes`).
 Documentation: docs/modules/tickets.md.
 """
 
@@ -15,7 +18,7 @@ from crm_schemas import schema_file
 
 from crm_core import hookimpl
 
-from . import commands, demo, hookspecs, lifecycle, queues, sla
+from . import commands, demo, hookspecs, lifecycle, queues, sla, ui
 from .settings import CONFIG_SCHEMA
 
 REQUIRES = ["contacts"]
@@ -77,6 +80,32 @@ def crm_after_comment(crm, record_type, record, comment, actor, created):
 def crm_list_views(crm, record_type, actor):
     if record_type.name == TYPE:
         return queues.list_views(crm, actor, sla.utcnow())
+    return None
+
+
+@hookimpl
+def crm_register_routes(crm, app):
+    from . import routes  # imports the web package, which only the web server needs
+
+    routes.register(crm, app)
+
+
+@hookimpl
+def crm_menu_items(crm, actor):
+    return ui.menu_items(crm, actor)
+
+
+@hookimpl
+def crm_record_actions(crm, record_type, record, actor):
+    if record_type.name == TYPE:
+        return ui.record_actions(crm, record, actor)
+    return None
+
+
+@hookimpl
+def crm_record_panels(crm, record_type, record, actor):
+    if record_type.name == TYPE:
+        return ui.record_panels(crm, record, actor)
     return None
 
 
