@@ -188,8 +188,9 @@ def crm_permission_filter(crm, record_type, actor, action):
 
 @hookspec
 def crm_permission_check(crm, record_type, record, actor, action):
-    """Return ``False`` to forbid ``action`` (``"view"``, ``"create"``, ``"edit"``,
-    ``"delete"``) on one record, ``True`` or ``None`` to have no objection."""
+    """Return ``False`` (or a message saying why) to forbid ``action`` (``"view"``,
+    ``"create"``, ``"edit"``, ``"delete"``) on one record, ``True`` or ``None`` to have no
+    objection."""
 
 
 # -- web ---------------------------------------------------------------------------------
@@ -204,19 +205,36 @@ def crm_register_routes(crm, app):
 @hookspec
 def crm_menu_items(crm, actor):
     """Return menu entries: dicts with ``label`` (en/ru dict or text), ``url`` and optional
-    ``section`` (the record type whose menu they join) and ``order``."""
+    ``section`` (the record type whose menu they join, or ``"admin"`` for the
+    administration page) and ``order``."""
 
 
 @hookspec
 def crm_record_actions(crm, record_type, record, actor):
-    """Return buttons for a record's detail page: dicts with ``label``, ``url`` and ``method``
-    (``"get"`` or ``"post"``; post buttons carry the CSRF token)."""
+    """Return buttons for a record's detail page: dicts with ``label``, ``url``, ``method``
+    (``"get"`` or ``"post"``; post buttons carry the CSRF token), optional ``fields``,
+    ``confirm``, and ``replaces`` (``"duplicate"``: the core's button of that name gives
+    way to this one)."""
+
+
+@hookspec
+def crm_list_actions(crm, record_type, actor):
+    """Return links for the top of a record type's list page: dicts with ``label`` and
+    ``url`` (a plugin's import page, a dashboard, an admin screen of the type)."""
+
+
+@hookspec
+def crm_openapi_paths(crm):
+    """Return OpenAPI 3.1 path items for the plugin's own JSON endpoints:
+    ``{"/api/v1/lead/{key}/convert": {"post": {...}}}``; they join the generated document."""
 
 
 @hookspec
 def crm_record_panels(crm, record_type, record, actor):
-    """Return extra panels (related lists, widgets) for a detail page: dicts with ``title`` and
-    ``html`` (already escaped: render it with a template) or ``records`` and ``record_type``."""
+    """Return extra panels for a detail page: dicts with ``title``, ``position`` (``"top"``,
+    ``"main"`` (default) or ``"side"``) and either ``template`` (included with the page's
+    context and the dict as ``panel``) or ``records``, ``record_type``, ``columns`` and
+    ``present`` for a related list."""
 
 
 @hookspec

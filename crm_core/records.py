@@ -1028,15 +1028,20 @@ class RecordsService:
 
     def can(self, type_name: str, record: dict | None, actor: Actor, action: str) -> bool:
         """Whether ``actor`` may do ``action`` to ``record`` (or create, when ``None``)."""
+        try:
+            self.require(type_name, record, actor, action)
+        except (NotFound, PermissionDenied):
+            return False
+        return True
+
+    def require(self, type_name: str, record: dict | None, actor: Actor, action: str) -> None:
+        """Raise :class:`NotFound` or :class:`PermissionDenied` (with the reason) unless
+        ``actor`` may do ``action`` to ``record`` (or create one, when ``None``)."""
         with self.store.reading() as tx:
             rt = tx.registry.type(type_name)
-            try:
-                if record is not None:
-                    self._require_visible(tx, rt, record, actor, action)
-                self._require_allowed(tx, rt, record, actor, action)
-            except (NotFound, PermissionDenied):
-                return False
-            return True
+            if record is not None:
+                self._require_visible(tx, rt, record, actor, action)
+            self._require_allowed(tx, rt, record, actor, action)
 
     def _require_visible(
         self, tx: Transaction, rt: RecordType, record: dict, actor: Actor, action: str = "view"
@@ -1055,8 +1060,11 @@ class RecordsService:
         answers = self.hook.crm_permission_check(
             crm=self.crm, record_type=rt, record=record, actor=actor, action=action
         )
-        if any(answer is False for answer in answers):
-            raise PermissionDenied(f"you may not {action} this {rt.label['en'].lower()}")
+        for answer in answers:
+            if isinstance(answer, str):
+                raise PermissionDenied(answer)
+            if answer is False:
+                raise PermissionDenied(f"you may not {action} this {rt.label['en'].lower()}")
 
     def _matches(self, tx: Transaction, rt: RecordType, where: Where, record: dict) -> bool:
         """Evaluate a permission restriction on one record in Python (same rules as SQL)."""

@@ -126,7 +126,7 @@ class Registry:
         found = []
         for rt in self.types.values():
             for f in rt.fields:
-                if f.type == "reference" and type_name in f.target:
+                if f.type == "reference" and type_name in f.target and f.related_list:
                     found.append((rt, f))
         return found
 

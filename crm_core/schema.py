@@ -77,6 +77,7 @@ FIELD_SCHEMA: dict[str, Any] = {
     "hidden": {"type": "boolean", "default": False},
     "block": {"type": "string", "regex": NAME_RE},
     "order": {"type": "integer"},
+    "related_list": {"type": "boolean", "default": True},
 }
 RELATION_SCHEMA: dict[str, Any] = {
     "name": {"type": "string", "required": True, "regex": NAME_RE},
@@ -220,6 +221,8 @@ class Field:
     order: int = 0
     custom: bool = False
     system: bool = False
+    #: A reference field makes the records that point to one appear on its page.
+    related_list: bool = True
 
     @property
     def column(self) -> str:
@@ -647,6 +650,7 @@ def _field_from(
         hidden=raw["hidden"],
         block=raw.get("block", "main"),
         order=raw.get("order", (position + 1) * 10),
+        related_list=raw["related_list"],
     )
     if raw.get("default") is not None:
         try:

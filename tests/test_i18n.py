@@ -37,6 +37,12 @@ def test_every_ui_string_has_a_russian_translation(folder):
     assert not missing, "add to locale/ru.toml:\n" + "\n".join(missing)
 
 
+@pytest.mark.parametrize("folder", FOLDERS[1:], ids=lambda p: p.name)
+def test_plugins_do_not_retranslate_core_strings(folder):
+    clashes = sorted(key for key, value in catalog(folder).items() if key in CORE and CORE[key] != value)
+    assert not clashes, f"{folder.name} translates core strings differently: {clashes}"
+
+
 def test_plural_entries_have_three_russian_forms():
     for folder in FOLDERS:
         for key, value in catalog(folder).items():

@@ -255,6 +255,22 @@ def test_second_conversion_is_refused(crm, app):
     assert (count(crm, "account"), count(crm, "contact")) == (1, 1)
 
 
+def test_a_converted_lead_has_no_edit_button_and_refuses_edits(crm, app):
+    lead = crm.records.create("lead", LEAD)
+    sign_in(app)
+    app.get(f"/leads/{lead['id']}/convert").forms["convert-form"].submit(status=302)
+    page = app.get(f"/r/lead/{lead['id']}")
+    assert page.html.find("a", href=f"/r/lead/{lead['id']}/edit") is None
+    refused = app.get(f"/r/lead/{lead['id']}/edit", status=403)
+    assert "a converted lead cannot be changed" in refused.text
+
+
+def test_the_conversion_endpoint_is_in_the_openapi_document(crm, app):
+    sign_in(app)
+    doc = app.get("/api/v1/openapi.json").json
+    assert "post" in doc["paths"]["/api/v1/lead/{key}/convert"]
+
+
 def test_converting_needs_the_csrf_token(crm, app):
     lead = crm.records.create("lead", LEAD)
     sign_in(app)
@@ -355,10 +371,10 @@ def test_mapping_screen_is_for_administrators_only(crm, app):
     assert mapping.is_default(crm)
     assert app.get("/r/lead").html.find("a", href="/admin/leads/mapping") is None
     as_admin = signed_in(app)
-    menu = (
-        as_admin.get("/r/lead").html.select_one(".sidebar").find("a", href="/admin/leads/mapping")
-    )
-    assert menu.text == "Conversion mapping"
+    on_list = as_admin.get("/r/lead").html.select_one(".actions").find("a", href="/admin/leads/mapping")
+    assert on_list.text == "Lead conversion mapping"
+    on_admin_page = as_admin.get("/admin").html.find("a", href="/admin/leads/mapping")
+    assert on_admin_page.text == "Lead conversion mapping"
 
 
 def test_mapping_screen_lists_every_lead_field_and_what_it_fills(crm, app):

@@ -25,8 +25,8 @@ class Web:
     def __init__(self, crm, debug: bool = False):
         self.crm = crm
         self.debug = debug
-        folders = [CORE] + [p.folder for p in crm.plugins if p.folder]
-        self.catalog = Catalog(folders)
+        # The core's catalog is read last: a plugin cannot change the words of core pages.
+        self.catalog = Catalog([p.folder for p in crm.plugins if p.folder] + [CORE])
         self.templates = Templates(crm, self.catalog, debug=debug)
 
     def render(self, template: str, **context: Any) -> str:
@@ -120,11 +120,16 @@ def _cached(response):
 def _plain_error(web: Web, status: int):
     def handler(error):
         add_security_headers()
-        message = {404: "This page does not exist.", 405: "This page does not accept that kind of request."}
+        message = {
+            404: "This page does not exist.",
+            405: "This page does not accept that kind of request.",
+        }
         if bottle.request.path.startswith("/api/"):
-            return json_error(status, "not_found" if status == 404 else "method_not_allowed",
-                              message[status])
-        return web.render("error.html", status=status, message=web.gettext(message[status]), detail=None)
+            return json_error(
+                status, "not_found" if status == 404 else "method_not_allowed", message[status]
+            )
+        return web.render(
+            "error.html", status=status, message=web.gettext(message[status]), detail=None
+        )
 
     return handler
-

@@ -65,7 +65,6 @@ def form_fields(
     creating: bool,
 ) -> list[FormField]:
     registry = presenter.registry
-    language = presenter.language
     fields = editable_fields(rt)
     source = record or {}
     if record is not None:
@@ -188,4 +187,3 @@ def submitted_text(rt: RecordType, form) -> dict[str, Any]:
         elif f.type == "boolean":
             shown[f.name] = ""
     return shown
-

@@ -33,7 +33,12 @@ class Presenter:
         self.titles: dict[str, dict[str, Any]] = {}
         self.owners: dict[str, str] = {}
 
-    def prepare(self, rt: RecordType, records: Iterable[dict[str, Any]], fields: Iterable[Field] | None = None) -> Presenter:
+    def prepare(
+        self,
+        rt: RecordType,
+        records: Iterable[dict[str, Any]],
+        fields: Iterable[Field] | None = None,
+    ) -> Presenter:
         """Look up the references and owners of these records (call before rendering)."""
         fields = list(fields if fields is not None else rt.fields)
         refs, owners = set(), set()
@@ -63,14 +68,16 @@ class Presenter:
                 field = rt.field(name)
                 if field is not None and field.type in ("owner", "reference"):
                     rows.extend({name: value} for value in pair if value is not None)
-        self.owners.update(self.crm.directory.owner_names([r["_actor"] for r in rows if r.get("_actor")]))
+        self.owners.update(
+            self.crm.directory.owner_names([r["_actor"] for r in rows if r.get("_actor")])
+        )
         return self.prepare(rt, rows, [f for f in rt.fields if f.type in ("owner", "reference")])
 
     def history_value(self, field: Field | None, value: Any) -> str:
         """A value as history stored it (JSON form), in words."""
         if value is None or value == []:
             return "—"
-        if field is None or isinstance(value, list) and field.type != "multipicklist":
+        if field is None or (isinstance(value, list) and field.type != "multipicklist"):
             return ", ".join(map(str, value)) if isinstance(value, list) else str(value)
         if field.type == "picklist":
             return self.registry.picklist(field.picklist).label_for(value, self.language)
@@ -111,14 +118,18 @@ class Presenter:
             found = self.titles.get(key)
             if found is None:
                 return escape(self._("(not visible)"))
-            label = f"{found['number']} · {found['title']}" if found["title"] != found["number"] else found["number"]
+            label = (
+                f"{found['number']} · {found['title']}"
+                if found["title"] != found["number"]
+                else found["number"]
+            )
             return Markup('<a href="/r/{}/{}">{}</a>').format(found["type"], found["id"], label)
         if kind == "owner":
             return escape(self.owner(value))
         if kind == "boolean":
             return escape(self._("Yes") if value else self._("No"))
         if kind == "date":
-            return escape(value.strftime(DATE_FORMAT.get(self.language, DATE_FORMAT["en"])))
+            return escape(self.date(value))
         if kind == "datetime":
             return escape(self.datetime(value))
         if kind in ("decimal", "currency", "percent"):
@@ -130,6 +141,12 @@ class Presenter:
         if kind == "email":
             return Markup('<a href="mailto:{0}">{0}</a>').format(value)
         return escape(str(value))
+
+    def date(self, value: dt.date | None) -> str:
+        """A date in the language's usual form (31.03.2026 or 2026-03-31)."""
+        if value is None:
+            return ""
+        return value.strftime(DATE_FORMAT.get(self.language, DATE_FORMAT["en"]))
 
     def datetime(self, value: dt.datetime | None) -> str:
         if value is None:

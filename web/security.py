@@ -67,7 +67,9 @@ class CRMPlugin:
                 via_cookie = self._identify(state)
                 if state.actor is None and not public:
                     if is_api:
-                        return json_error(401, "unauthorized", "sign in: send Authorization: Bearer TOKEN")
+                        return json_error(
+                            401, "unauthorized", "sign in: send Authorization: Bearer TOKEN"
+                        )
                     target = bottle.request.fullpath
                     if bottle.request.query_string:
                         target += "?" + bottle.request.query_string
@@ -85,12 +87,20 @@ class CRMPlugin:
                 return self._user_error(exc, is_api)
             except Exception:
                 error_id = uuid.uuid4().hex[:10]
-                log.exception("error %s on %s %s", error_id, bottle.request.method, bottle.request.path)
+                log.exception(
+                    "error %s on %s %s", error_id, bottle.request.method, bottle.request.path
+                )
                 detail = traceback.format_exc() if web.debug else None
                 if is_api:
-                    return json_error(500, "internal_error", f"something went wrong (error {error_id})",
-                                      detail=detail)
-                return web.error_page(500, web.gettext("Something went wrong (error {id}).", id=error_id), detail)
+                    return json_error(
+                        500,
+                        "internal_error",
+                        f"something went wrong (error {error_id})",
+                        detail=detail,
+                    )
+                return web.error_page(
+                    500, web.gettext("Something went wrong (error {id}).", id=error_id), detail
+                )
 
         return wrapper
 
@@ -144,7 +154,9 @@ class CRMPlugin:
             cookie = bottle.request.get_cookie(LOGIN_CSRF_COOKIE, "")
             if cookie and hmac.compare_digest(sent, cookie):
                 return None
-        return gettext("The form has expired or did not come from this site. Go back, reload the page and try again.")
+        return gettext(
+            "The form has expired or did not come from this site. Go back, reload the page and try again."
+        )
 
     def _user_error(self, exc: CRMError, is_api: bool):
         gettext = self.web.gettext
@@ -152,7 +164,9 @@ class CRMPlugin:
             fields = exc.errors if isinstance(exc, ValidationError) else None
             return json_error(exc.http_status, exc.code, exc.message, fields=fields)
         if isinstance(exc, NotFound):
-            return self.web.error_page(404, gettext("Not found: it does not exist, or you may not see it."))
+            return self.web.error_page(
+                404, gettext("Not found: it does not exist, or you may not see it.")
+            )
         if isinstance(exc, PermissionDenied):
             return self.web.error_page(403, exc.message)
         if isinstance(exc, TooLarge):
@@ -160,7 +174,9 @@ class CRMPlugin:
         return self.web.error_page(exc.http_status, exc.message)
 
 
-def json_error(status: int, code: str, message: str, fields: dict | None = None, detail: str | None = None):
+def json_error(
+    status: int, code: str, message: str, fields: dict | None = None, detail: str | None = None
+):
     body: dict[str, Any] = {"error": {"code": code, "message": message}}
     if fields:
         body["error"]["fields"] = fields

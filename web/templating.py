@@ -53,6 +53,25 @@ class Templates:
             ],
         )
 
+    def menu_entries(self, actor, gettext) -> list[dict[str, Any]]:
+        """Every ``crm_menu_items`` entry with its label in the page's language."""
+        language = current().language
+        entries = []
+        for items in self.crm.hook.crm_menu_items(crm=self.crm, actor=actor):
+            for item in items or []:
+                label = item["label"]
+                entries.append(
+                    {
+                        "label": label.get(language) or label.get("en")
+                        if isinstance(label, dict)
+                        else gettext(label),
+                        "url": item["url"],
+                        "order": item.get("order", 100),
+                        "section": item.get("section"),
+                    }
+                )
+        return entries
+
     def csrf_field(self) -> Markup:
         return Markup('<input type="hidden" name="csrf_token" value="{}">').format(
             current().csrf_token
@@ -86,7 +105,8 @@ class Templates:
         return self.env.get_template(template).render(**base)
 
     def menu(self, actor, gettext) -> list[dict[str, Any]]:
-        """Record types of the enabled plugins, plus the entries plugins add by hook."""
+        """Record types of the enabled plugins, plus the entries plugins add by hook
+        (entries of the ``admin`` section go to the administration page instead)."""
         registry = self.crm.registry
         language = current().language
         sections: dict[str, dict[str, Any]] = {}
@@ -98,18 +118,13 @@ class Templates:
                 "items": [],
             }
         loose = []
-        for items in self.crm.hook.crm_menu_items(crm=self.crm, actor=actor):
-            for item in items or []:
-                label = item["label"]
-                entry = {
-                    "label": label.get(language) or label.get("en") if isinstance(label, dict) else gettext(label),
-                    "url": item["url"],
-                    "order": item.get("order", 100),
-                }
-                if item.get("section") in sections:
-                    sections[item["section"]]["items"].append(entry)
-                else:
-                    loose.append(entry)
+        for entry in self.menu_entries(actor, gettext):
+            if entry["section"] == "admin":
+                continue
+            if entry["section"] in sections:
+                sections[entry["section"]]["items"].append(entry)
+            else:
+                loose.append(entry)
         for section in sections.values():
             section["items"].sort(key=lambda e: e["order"])
         return [*sorted(loose, key=lambda e: e["order"]), *sections.values()]
@@ -128,4 +143,3 @@ def url_with(**changes: Any) -> str:
             pairs.append((key, str(value)))
     encoded = urlencode([(k, v) for k, v in pairs])
     return bottle.request.path + ("?" + encoded if encoded else "")
-

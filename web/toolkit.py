@@ -14,11 +14,13 @@ web package's other modules, which may change.
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import bottle
 
 from crm_core.actors import Actor
+from crm_core.errors import TooLarge, ValidationError
 
 from .present import Presenter
 from .security import json_error, json_response
@@ -29,12 +31,16 @@ __all__ = [
     "actor",
     "flash",
     "form",
+    "gettext",
+    "json_body",
     "json_error",
     "json_response",
     "language",
+    "ngettext",
     "presenter",
     "query",
     "redirect",
+    "status",
 ]
 
 
@@ -56,6 +62,38 @@ def form() -> bottle.FormsDict:
 def query() -> bottle.FormsDict:
     """The URL's query parameters, decoded as UTF-8."""
     return bottle.request.query.decode()
+
+
+def gettext(message: str, **values: Any) -> str:
+    """``message`` in the page's language (from the core's and the plugins' catalogs)."""
+    return bottle.request.environ[WEB_KEY].gettext(message, **values)
+
+
+def ngettext(singular: str, plural: str, n: int, **values: Any) -> str:
+    """The singular or plural form for ``n`` in the page's language (three forms in Russian)."""
+    web = bottle.request.environ[WEB_KEY]
+    return web.catalog.ngettext(current().language, singular, plural, n, **values)
+
+
+def status(code: int) -> None:
+    """Set the HTTP status of the page being rendered (e.g. 422 when a form has errors)."""
+    bottle.response.status = code
+
+
+def json_body() -> dict[str, Any]:
+    """The request's JSON object; a body that is too large, not JSON or not an object is
+    refused with the API's usual errors (413, 422)."""
+    web = bottle.request.environ[WEB_KEY]
+    limit = web.crm.config.max_upload_bytes
+    if (bottle.request.content_length or 0) > limit:
+        raise TooLarge(f"the request body is larger than {limit} bytes")
+    try:
+        data = json.loads(bottle.request.body.read() or b"{}")
+    except (ValueError, UnicodeDecodeError):
+        raise ValidationError({"body": "is not valid JSON"}) from None
+    if not isinstance(data, dict):
+        raise ValidationError({"body": "must be a JSON object"})
+    return data
 
 
 def redirect(url: str) -> Any:

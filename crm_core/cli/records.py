@@ -270,6 +270,9 @@ def records_get(state: State, type_name: str, key: str, as_json: bool) -> None:
 @click.option("--cursor", default=None, help="Continue from a previous page's cursor.")
 @click.option("--tag", default=None)
 @click.option("--deleted", is_flag=True, help="List the recycle bin.")
+@click.option(
+    "--all", "show_all", is_flag=True, help="Include records hidden by default (converted leads)."
+)
 @click.option("--json", "as_json", is_flag=True)
 @pass_state
 def records_list(
@@ -281,14 +284,17 @@ def records_list(
     cursor: str | None,
     tag: str | None,
     deleted: bool,
+    show_all: bool,
     as_json: bool,
 ) -> None:
     """List records with filters; prints the cursor of the next page when there is one."""
     crm = state.crm()
     try:
-        conditions = [parse_expression(expr) for expr in where]
+        conditions = every(*(parse_expression(expr) for expr in where))
     except ValueError as exc:
         raise ValidationError({"where": str(exc)}) from None
+    if not show_all:
+        conditions = with_default(conditions, crm.records.default_filter(type_name))
     page = crm.records.list(
         type_name,
         where=conditions,

@@ -37,13 +37,18 @@ def crm_register_record_types():
     return [schema_file("lead"), schema_file("deal")]
 
 
+def read_only_reason(crm, lead) -> str:
+    return (
+        f"{converted_summary(crm, lead)}; a converted lead cannot be changed, "
+        "edit the records it became instead"
+    )
+
+
 @hookimpl
 def crm_validate(crm, record_type, old):
+    """Converted leads stay as they were, whoever tries (the system and imports too)."""
     if record_type.name == "lead" and old is not None and old.get("converted"):
-        return {
-            "_record": f"{converted_summary(crm, old)}; a converted lead cannot be changed, "
-            "edit the records it became instead"
-        }
+        return {"_record": read_only_reason(crm, old)}
     return None
 
 
@@ -103,14 +108,36 @@ def crm_record_actions(crm, record_type, record, actor):
     ]
 
 
+MAPPING_LINK = {
+    "label": {"en": "Lead conversion mapping", "ru": "Сопоставление полей при преобразовании"},
+    "url": "/admin/leads/mapping",
+}
+
+
 @hookimpl
-def crm_menu_items(crm, actor):
+def crm_menu_items(actor):
     if not actor.is_admin:
         return None
-    return [
-        {
-            "label": {"en": "Conversion mapping", "ru": "Сопоставление полей"},
-            "url": "/admin/leads/mapping",
-            "section": "lead",
-        }
-    ]
+    return [{**MAPPING_LINK, "section": "admin"}]
+
+
+@hookimpl
+def crm_list_actions(record_type, actor):
+    if record_type.name != "lead" or not actor.is_admin:
+        return None
+    return [MAPPING_LINK]
+
+
+@hookimpl
+def crm_permission_check(crm, record_type, record, action):
+    """A converted lead is kept as it was: no Edit button, and edits are refused."""
+    if record_type.name == "lead" and action == "edit" and record and record.get("converted"):
+        return read_only_reason(crm, record)
+    return None
+
+
+@hookimpl
+def crm_openapi_paths():
+    from .web_conversion import OPENAPI_PATHS
+
+    return OPENAPI_PATHS

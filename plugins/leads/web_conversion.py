@@ -10,7 +10,6 @@ the contact and the deal a conversion would create, pre-filled by
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from dataclasses import fields as dataclass_fields
 from typing import Any
@@ -27,7 +26,6 @@ from crm_web.forms import (
 )
 
 from crm_core import ValidationError
-from crm_core.errors import TooLarge
 from crm_core.schema import RecordType
 from crm_core.serialize import record_to_json
 
@@ -87,7 +85,7 @@ class Submission:
 
 
 def register(crm, app) -> None:
-    gettext = app.web.gettext
+    gettext = toolkit.gettext
 
     @app.get("/leads/<key>/convert")
     def convert_page(key: str):
@@ -125,7 +123,7 @@ def register(crm, app) -> None:
                 actor=actor,
             )
         except ValidationError as exc:
-            bottle.response.status = 422
+            toolkit.status(422)
             typed_name = submission.typed["account"].get("name")
             return render(
                 app,
@@ -152,7 +150,7 @@ def register(crm, app) -> None:
 
     @app.post("/api/v1/lead/<key>/convert", api=True)
     def convert_api(key: str):
-        options = read_api_options(crm)
+        options = read_api_options()
         result = conversion.convert(crm, key, **options, actor=toolkit.actor())
         return toolkit.json_response(result_json(crm, result), 201)
 
@@ -321,19 +319,9 @@ def converted_message(gettext, result: conversion.Conversion) -> str:
     )
 
 
-def read_api_options(crm) -> dict[str, Any]:
+def read_api_options() -> dict[str, Any]:
     """The JSON body of the API call as :func:`.conversion.convert` options."""
-    limit = crm.config.max_upload_bytes
-    if (bottle.request.content_length or 0) > limit:
-        raise TooLarge(f"the request body is larger than {limit} bytes")
-    try:
-        data = json.loads(bottle.request.body.read() or b"{}")
-    except (ValueError, UnicodeDecodeError):
-        raise ValidationError({"body": "is not valid JSON"}) from None
-    if not isinstance(data, dict):
-        raise ValidationError(
-            {"body": 'must be a JSON object such as {"account": true, "contact": true}'}
-        )
+    data = toolkit.json_body()
     errors = {
         key: f"unknown option; allowed: {', '.join(API_OPTIONS)}"
         for key in data
@@ -381,3 +369,51 @@ def result_json(crm, result: conversion.Conversion) -> dict[str, Any]:
         "moved_to": result.moved_to,
         "moved": dict(result.moved),
     }
+
+
+OPENAPI_PATHS = {
+    "/api/v1/lead/{key}/convert": {
+        "parameters": [
+            {
+                "name": "key",
+                "in": "path",
+                "required": True,
+                "schema": {"type": "string"},
+                "description": "lead id or number",
+            }
+        ],
+        "post": {
+            "tags": ["Leads"],
+            "summary": "Convert a lead into an account, a contact and optionally a deal",
+            "requestBody": {
+                "content": {
+                    "application/json": {
+                        "schema": {
+                            "type": "object",
+                            "properties": {
+                                "account": {"type": "boolean"},
+                                "contact": {"type": "boolean"},
+                                "deal": {"type": "boolean"},
+                                "values": {
+                                    "type": "object",
+                                    "description": "field values per target: account, contact, deal",
+                                },
+                                "move_to": {
+                                    "type": "string",
+                                    "enum": list(conversion.MOVE_TARGETS),
+                                },
+                                "assigned_to": {"type": "string"},
+                            },
+                            "additionalProperties": False,
+                        }
+                    }
+                }
+            },
+            "responses": {
+                "201": {"description": "Converted: the lead and the records created or reused"},
+                "409": {"description": "The lead was converted already"},
+                "422": {"description": "Invalid values; fields name the target and field"},
+            },
+        },
+    }
+}

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import bottle
 from crm_web import toolkit
 
 from crm_core import PermissionDenied, ValidationError
@@ -22,7 +21,7 @@ PATH = "/admin/leads/mapping"
 
 
 def register(crm, app) -> None:
-    gettext = app.web.gettext
+    gettext = toolkit.gettext
 
     @app.get(PATH)
     def mapping_page():
@@ -61,7 +60,7 @@ def register(crm, app) -> None:
             else:
                 raise ValidationError({"action": "choose set, unset or reset"})
         except ValidationError as exc:
-            bottle.response.status = 422
+            toolkit.status(422)
             return render(app, crm, chosen=chosen, errors=exc.errors, failed=action)
         toolkit.flash(message)
         return toolkit.redirect(PATH)

@@ -55,7 +55,9 @@ def register(app: bottle.Bottle, web) -> None:
         new = form.get("new_password", "")
         if new != form.get("confirm_password", ""):
             bottle.response.status = 422
-            return page(password_errors={"confirm_password": web.gettext("The two new passwords differ.")})
+            return page(
+                password_errors={"confirm_password": web.gettext("The two new passwords differ.")}
+            )
         try:
             crm.directory.set_password(
                 state.actor.id,

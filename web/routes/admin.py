@@ -34,7 +34,9 @@ def register(app: bottle.Bottle, web) -> None:
 
     @admin_route("/admin")
     def index():
-        return web.render("admin/index.html")
+        entries = web.templates.menu_entries(current().actor, web.gettext)
+        extra = sorted((e for e in entries if e["section"] == "admin"), key=lambda e: e["order"])
+        return web.render("admin/index.html", extra=extra)
 
     # -- plugins ------------------------------------------------------------------------
 
@@ -50,7 +52,9 @@ def register(app: bottle.Bottle, web) -> None:
                     "origin": info.origin,
                     "enabled": name in enabled,
                     "requires": enabled[name].requires if name in enabled else [],
-                    "types": sorted(rt.name for rt in crm.registry.types.values() if rt.plugin == name),
+                    "types": sorted(
+                        rt.name for rt in crm.registry.types.values() if rt.plugin == name
+                    ),
                     "hooks": hooks_of(crm.pm, name) if name in enabled else [],
                 }
             )
@@ -60,14 +64,24 @@ def register(app: bottle.Bottle, web) -> None:
             rows=rows,
             config_path=str(crm.config.path),
             enabled_line=_enabled_line(names),
-            with_each={r["name"]: _enabled_line([*names, r["name"]] if not r["enabled"] else [n for n in names if n != r["name"]]) for r in rows},
+            with_each={
+                r["name"]: _enabled_line(
+                    [*names, r["name"]]
+                    if not r["enabled"]
+                    else [n for n in names if n != r["name"]]
+                )
+                for r in rows
+            },
         )
 
     # -- custom fields ------------------------------------------------------------------
 
     @admin_route("/admin/fields")
     def field_types():
-        return web.render("admin/fields_index.html", types=sorted(crm.registry.types.values(), key=lambda t: t.name))
+        return web.render(
+            "admin/fields_index.html",
+            types=sorted(crm.registry.types.values(), key=lambda t: t.name),
+        )
 
     def fields_page(type_name: str, errors=None, submitted=None):
         rt = crm.registry.type(type_name)
@@ -147,7 +161,9 @@ def register(app: bottle.Bottle, web) -> None:
         return web.render("admin/picklists_index.html", names=crm.picklists.names())
 
     def picklist_page(name: str, errors=None):
-        return web.render("admin/picklist.html", picklist=crm.picklists.describe(name), errors=errors or {})
+        return web.render(
+            "admin/picklist.html", picklist=crm.picklists.describe(name), errors=errors or {}
+        )
 
     @admin_route("/admin/picklists/<name>")
     def picklist(name: str):
@@ -161,10 +177,17 @@ def register(app: bottle.Bottle, web) -> None:
         code = form.get("code", "")
         try:
             if action == "add":
-                crm.picklists.add(name, form.get("label", ""), label_ru=form.get("label_ru") or None,
-                                  code=form.get("new_code") or None, actor=actor)
+                crm.picklists.add(
+                    name,
+                    form.get("label", ""),
+                    label_ru=form.get("label_ru") or None,
+                    code=form.get("new_code") or None,
+                    actor=actor,
+                )
             elif action == "rename":
-                crm.picklists.rename(name, code, label=form.get("label"), label_ru=form.get("label_ru"), actor=actor)
+                crm.picklists.rename(
+                    name, code, label=form.get("label"), label_ru=form.get("label_ru"), actor=actor
+                )
             elif action in ("up", "down"):
                 codes = crm.picklists.get(name).codes()
                 index = codes.index(code)
@@ -177,7 +200,9 @@ def register(app: bottle.Bottle, web) -> None:
             elif action == "activate":
                 crm.picklists.activate(name, code, actor=actor)
             elif action == "delete":
-                changed = crm.picklists.delete(name, code, replace_with=form.get("replace_with") or None, actor=actor)
+                changed = crm.picklists.delete(
+                    name, code, replace_with=form.get("replace_with") or None, actor=actor
+                )
                 flash(web.gettext("{n} record(s) were given the replacement value.", n=changed))
             else:
                 raise ValidationError({"action": "unknown action"})
@@ -246,7 +271,9 @@ def register(app: bottle.Bottle, web) -> None:
     def add_group():
         form = bottle.request.forms.decode()
         try:
-            crm.directory.add_group(form.get("name", ""), form.get("description", ""), actor=current().actor)
+            crm.directory.add_group(
+                form.get("name", ""), form.get("description", ""), actor=current().actor
+            )
         except ValidationError as exc:
             bottle.response.status = 422
             return users_page({f"group.{k}": v for k, v in exc.errors.items()})
@@ -264,7 +291,9 @@ def register(app: bottle.Bottle, web) -> None:
 
     @admin_route("/admin/numbering")
     def numbering(errors=None):
-        return web.render("admin/numbering.html", rows=crm.numbering.settings(), errors=errors or {})
+        return web.render(
+            "admin/numbering.html", rows=crm.numbering.settings(), errors=errors or {}
+        )
 
     @admin_route("/admin/numbering/<type_name>", "POST")
     def change_numbering(type_name: str):

@@ -9,16 +9,16 @@ expressions (``amount>=100``, ``title~printer``), ``sort``, ``limit``, ``cursor`
 
 from __future__ import annotations
 
-import json
 from typing import Any
 from urllib.parse import quote
 
 import bottle
 
-from crm_core.errors import NotFound, TooLarge, ValidationError
+from crm_core.errors import NotFound, ValidationError
 from crm_core.query import Condition, every, parse_expression, with_default
 from crm_core.serialize import record_to_json
 
+from .. import toolkit
 from ..openapi import openapi_document
 from ..security import json_response
 from ..state import current
@@ -32,16 +32,7 @@ def register(app: bottle.Bottle, web) -> None:
     def api(path: str, method: str = "GET", **config: Any):
         return app.route("/api/v1" + path, method=method, api=True, **config)
 
-    def body() -> dict[str, Any]:
-        if bottle.request.content_length and bottle.request.content_length > crm.config.max_upload_bytes:
-            raise TooLarge(f"the request body is larger than {crm.config.max_upload_bytes} bytes")
-        try:
-            data = json.loads(bottle.request.body.read() or b"{}")
-        except (ValueError, UnicodeDecodeError):
-            raise ValidationError({"body": "is not valid JSON"}) from None
-        if not isinstance(data, dict):
-            raise ValidationError({"body": "must be a JSON object of field values"})
-        return data
+    body = toolkit.json_body
 
     def as_json(type_name: str, record: dict[str, Any]) -> dict[str, Any]:
         rt = crm.registry.type(type_name)
@@ -51,7 +42,12 @@ def register(app: bottle.Bottle, web) -> None:
     def types():
         return json_response(
             [
-                {"name": rt.name, "label": rt.label, "plural": rt.plural, "number_prefix": rt.number_prefix}
+                {
+                    "name": rt.name,
+                    "label": rt.label,
+                    "plural": rt.plural,
+                    "number_prefix": rt.number_prefix,
+                }
                 for rt in sorted(crm.registry.types.values(), key=lambda t: t.name)
             ]
         )
@@ -65,22 +61,40 @@ def register(app: bottle.Bottle, web) -> None:
             if f.hidden and f.name != "deleted":
                 continue
             entry: dict[str, Any] = {
-                "name": f.name, "type": f.type, "label": f.label, "required": f.required,
-                "read_only": f.read_only, "unique": f.unique, "custom": f.custom, "help": f.help,
+                "name": f.name,
+                "type": f.type,
+                "label": f.label,
+                "required": f.required,
+                "read_only": f.read_only,
+                "unique": f.unique,
+                "custom": f.custom,
+                "help": f.help,
                 "default": registry.field_types[f.type].to_json(f.default, f),
             }
             if f.picklist:
                 entry["values"] = [
-                    {"code": v.code, "label": v.label, "active": v.active} for v in registry.picklist(f.picklist).values
+                    {"code": v.code, "label": v.label, "active": v.active}
+                    for v in registry.picklist(f.picklist).values
                 ]
             if f.target:
                 entry["target"] = list(f.target)
             if f.max_length:
                 entry["max_length"] = f.max_length
             fields.append(entry)
-        relations = [{"name": e.name, "target": e.other_type, "label": e.label} for e in registry.relation_ends(rt.name)]
-        return json_response({"name": rt.name, "label": rt.label, "plural": rt.plural,
-                              "title_field": rt.title_field, "fields": fields, "relations": relations})
+        relations = [
+            {"name": e.name, "target": e.other_type, "label": e.label}
+            for e in registry.relation_ends(rt.name)
+        ]
+        return json_response(
+            {
+                "name": rt.name,
+                "label": rt.label,
+                "plural": rt.plural,
+                "title_field": rt.title_field,
+                "fields": fields,
+                "relations": relations,
+            }
+        )
 
     @api("/search")
     def search():
@@ -104,10 +118,14 @@ def register(app: bottle.Bottle, web) -> None:
     @api("/attachments/<attachment_id:int>")
     def download(attachment_id: int):
         attachment, path = crm.attachments.open(attachment_id, actor=current().actor)
-        response = bottle.static_file(path.name, root=str(path.parent), mimetype=attachment["content_type"])
+        response = bottle.static_file(
+            path.name, root=str(path.parent), mimetype=attachment["content_type"]
+        )
         if isinstance(response, bottle.HTTPError):
             raise NotFound("the file is missing from the file store")
-        response.set_header("Content-Disposition", f"attachment; filename*=UTF-8''{quote(attachment['filename'])}")
+        response.set_header(
+            "Content-Disposition", f"attachment; filename*=UTF-8''{quote(attachment['filename'])}"
+        )
         return response
 
     @api("/<type_name>")
@@ -119,9 +137,13 @@ def register(app: bottle.Bottle, web) -> None:
             if key in RESERVED_PARAMS:
                 continue
             if not rt.has_field(key):
-                raise ValidationError({key: f"is not a field of {rt.name}; use ?filter=EXPR for other operators"})
+                raise ValidationError(
+                    {key: f"is not a field of {rt.name}; use ?filter=EXPR for other operators"}
+                )
             values = query.getall(key)
-            conditions.append(Condition(key, "in", values) if len(values) > 1 else Condition(key, "eq", values[0]))
+            conditions.append(
+                Condition(key, "in", values) if len(values) > 1 else Condition(key, "eq", values[0])
+            )
         for expression in query.getall("filter"):
             try:
                 conditions.append(parse_expression(expression))
@@ -157,7 +179,9 @@ def register(app: bottle.Bottle, web) -> None:
 
     @api("/<type_name>/<key>")
     def get(type_name: str, key: str):
-        return json_response(as_json(type_name, crm.records.get(type_name, key, actor=current().actor)))
+        return json_response(
+            as_json(type_name, crm.records.get(type_name, key, actor=current().actor))
+        )
 
     @api("/<type_name>/<key>", "PATCH")
     def update(type_name: str, key: str):
@@ -171,24 +195,36 @@ def register(app: bottle.Bottle, web) -> None:
 
     @api("/<type_name>/<key>/restore", "POST")
     def restore(type_name: str, key: str):
-        return json_response(as_json(type_name, crm.records.restore(type_name, key, actor=current().actor)))
+        return json_response(
+            as_json(type_name, crm.records.restore(type_name, key, actor=current().actor))
+        )
 
     @api("/<type_name>/<key>/history")
     def history(type_name: str, key: str):
         record = crm.records.get(type_name, key, actor=current().actor)
-        return json_response({"history": crm.records.history(type_name, record["id"], actor=current().actor)})
+        return json_response(
+            {"history": crm.records.history(type_name, record["id"], actor=current().actor)}
+        )
 
     @api("/<type_name>/<key>/related/<relation>")
     def related(type_name: str, key: str, relation: str):
         query = bottle.request.query.decode()
         record = crm.records.get(type_name, key, actor=current().actor)
         other, page = crm.records.related(
-            type_name, record["id"], relation, actor=current().actor, limit=_limit(query, 50),
-            cursor=query.get("cursor") or None, sort=query.get("sort") or None,
+            type_name,
+            record["id"],
+            relation,
+            actor=current().actor,
+            limit=_limit(query, 50),
+            cursor=query.get("cursor") or None,
+            sort=query.get("sort") or None,
         )
         return json_response(
-            {"records": [as_json(other.name, r) for r in page.records],
-             "next_cursor": page.next_cursor, "prev_cursor": page.prev_cursor}
+            {
+                "records": [as_json(other.name, r) for r in page.records],
+                "next_cursor": page.next_cursor,
+                "prev_cursor": page.prev_cursor,
+            }
         )
 
     @api("/<type_name>/<key>/related/<relation>", "POST")
@@ -207,22 +243,30 @@ def register(app: bottle.Bottle, web) -> None:
     @api("/<type_name>/<key>/comments")
     def comments(type_name: str, key: str):
         record = crm.records.get(type_name, key, actor=current().actor)
-        return json_response({"comments": crm.comments.list(type_name, record["id"], actor=current().actor)})
+        return json_response(
+            {"comments": crm.comments.list(type_name, record["id"], actor=current().actor)}
+        )
 
     @api("/<type_name>/<key>/comments", "POST")
     def add_comment(type_name: str, key: str):
         data = body()
         record = crm.records.get(type_name, key, actor=current().actor)
         comment = crm.comments.add(
-            type_name, record["id"], data.get("body", ""), actor=current().actor,
-            internal=bool(data.get("internal", False)), parent_id=data.get("parent_id"),
+            type_name,
+            record["id"],
+            data.get("body", ""),
+            actor=current().actor,
+            internal=bool(data.get("internal", False)),
+            parent_id=data.get("parent_id"),
         )
         return json_response(comment, 201)
 
     @api("/<type_name>/<key>/attachments")
     def attachments(type_name: str, key: str):
         record = crm.records.get(type_name, key, actor=current().actor)
-        return json_response({"attachments": crm.attachments.list(type_name, record["id"], actor=current().actor)})
+        return json_response(
+            {"attachments": crm.attachments.list(type_name, record["id"], actor=current().actor)}
+        )
 
     @api("/<type_name>/<key>/attachments", "POST")
     def upload(type_name: str, key: str):
@@ -234,9 +278,15 @@ def register(app: bottle.Bottle, web) -> None:
         else:
             name = bottle.request.query.decode().get("filename")
             if not name:
-                raise ValidationError({"file": "send a multipart form with a file, or the raw file with ?filename=NAME"})
+                raise ValidationError(
+                    {
+                        "file": "send a multipart form with a file, or the raw file with ?filename=NAME"
+                    }
+                )
             content = bottle.request.body
-        attachment = crm.attachments.add(type_name, record["id"], name, content, actor=current().actor)
+        attachment = crm.attachments.add(
+            type_name, record["id"], name, content, actor=current().actor
+        )
         return json_response(attachment, 201)
 
 

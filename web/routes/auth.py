@@ -25,7 +25,9 @@ def register(app: bottle.Bottle, web) -> None:
             return bottle.redirect(safe_next(bottle.request.query.decode().get("next")))
         lang = bottle.request.query.get("lang")
         if lang in ("en", "ru"):
-            bottle.response.set_cookie(LANGUAGE_COOKIE, lang, path="/", samesite="lax", max_age=3600 * 24 * 365)
+            bottle.response.set_cookie(
+                LANGUAGE_COOKIE, lang, path="/", samesite="lax", max_age=3600 * 24 * 365
+            )
         return web.render(
             "login.html",
             login_csrf=login_csrf_token(),
@@ -43,14 +45,20 @@ def register(app: bottle.Bottle, web) -> None:
         wait = crm.sessions.blocked_for(login, address)
         if wait:
             bottle.response.status = 429
-            error = web.gettext("Too many failed sign-ins. Try again in {minutes} min.", minutes=wait)
-            return web.render("login.html", login_csrf=login_csrf_token(), next=target, error=error, login=login)
+            error = web.gettext(
+                "Too many failed sign-ins. Try again in {minutes} min.", minutes=wait
+            )
+            return web.render(
+                "login.html", login_csrf=login_csrf_token(), next=target, error=error, login=login
+            )
         user = crm.directory.authenticate(login, password)
         if user is None or user["kind"] != "staff":
             crm.sessions.record_failure(login, address)
             bottle.response.status = 401
             error = web.gettext("Wrong login or password, or the account is deactivated.")
-            return web.render("login.html", login_csrf=login_csrf_token(), next=target, error=error, login=login)
+            return web.render(
+                "login.html", login_csrf=login_csrf_token(), next=target, error=error, login=login
+            )
         crm.sessions.clear_failures(login)
         token, _ = crm.sessions.start(user["id"], address)
         bottle.response.set_cookie(

@@ -65,7 +65,9 @@ def read_list_request(web, rt: RecordType, views: list[dict[str, Any]]) -> ListR
             raise ValidationError({key: f"{name!r} is not a field of {rt.name}"})
         op = op or ("in" if len(values) > 1 else "eq")
         if op not in OPERATORS:
-            raise ValidationError({key: f"unknown operator {op!r}; allowed: {', '.join(OPERATORS)}"})
+            raise ValidationError(
+                {key: f"unknown operator {op!r}; allowed: {', '.join(OPERATORS)}"}
+            )
         if field.type == "datetime" and op in ("lte", "lt") and values and len(values[0]) == 10:
             values = [values[0] + "T23:59:59"]  # a date as the upper bound includes that day
         if op in ("empty", "notempty"):

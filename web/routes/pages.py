@@ -49,7 +49,9 @@ def register(app: bottle.Bottle, web) -> None:
                 if page.records:
                     columns = [rt.field(c) for c in rt.list_columns if rt.has_field(c)]
                     shown = presenter(web).prepare(rt, page.records, columns)
-                    mine.append({"type": rt, "records": page.records, "present": shown, "columns": columns})
+                    mine.append(
+                        {"type": rt, "records": page.records, "present": shown, "columns": columns}
+                    )
         return web.render("home.html", mine=mine)
 
     # -- lists --------------------------------------------------------------------------
@@ -74,11 +76,17 @@ def register(app: bottle.Bottle, web) -> None:
             )
         except ValidationError as exc:
             errors = exc.errors
-            page = crm.records.list(rt.name, limit=request.limit, actor=state.actor, deleted=request.deleted)
+            page = crm.records.list(
+                rt.name, limit=request.limit, actor=state.actor, deleted=request.deleted
+            )
         columns = [rt.field(c) for c in request.columns]
         shown = presenter(web).prepare(rt, page.records, columns)
+        links = []
+        for result in crm.hook.crm_list_actions(crm=crm, record_type=rt, actor=state.actor):
+            links.extend(result or [])
         return web.render(
             "list.html",
+            links=links,
             rt=rt,
             page=page,
             columns=columns,
@@ -101,7 +109,10 @@ def register(app: bottle.Bottle, web) -> None:
         buffer = tempfile.TemporaryFile()  # noqa: SIM115 - handed to the response, closed by it
         text = io.TextIOWrapper(buffer, encoding="utf-8", newline="", write_through=True)
         crm.transfer.export(
-            rt.name, text, where=request.where(default_filter(web, rt)), actor=current().actor,
+            rt.name,
+            text,
+            where=request.where(default_filter(web, rt)),
+            actor=current().actor,
             tag=request.tag,
         )
         text.detach()
@@ -151,9 +162,13 @@ def register(app: bottle.Bottle, web) -> None:
 
     # -- create, edit, duplicate --------------------------------------------------------
 
-    def render_form(rt, *, record=None, submitted=None, errors=None, duplicates=None, creating=True, action=""):
+    def render_form(
+        rt, *, record=None, submitted=None, errors=None, duplicates=None, creating=True, action=""
+    ):
         shown = presenter(web)
-        fields = form_fields(crm, rt, shown, record=record, submitted=submitted, errors=errors, creating=creating)
+        fields = form_fields(
+            crm, rt, shown, record=record, submitted=submitted, errors=errors, creating=creating
+        )
         return web.render(
             "form.html",
             rt=rt,
@@ -164,12 +179,15 @@ def register(app: bottle.Bottle, web) -> None:
             action=action,
             creating=creating,
             present_mark=PRESENT_MARK,
-            tags=", ".join((submitted or {}).get("tags", []) if submitted else (record or {}).get("tags", [])),
+            tags=", ".join(
+                (submitted or {}).get("tags", []) if submitted else (record or {}).get("tags", [])
+            ),
         )
 
     @app.get("/r/<type_name>/new")
     def new_form(type_name: str):
         rt = record_type(web, type_name)
+        crm.records.require(rt.name, None, current().actor, "create")
         prefill = _prefill(rt)
         return render_form(rt, record=prefill or None, action=f"/r/{rt.name}/new")
 
@@ -182,14 +200,22 @@ def register(app: bottle.Bottle, web) -> None:
         if form.get("confirm_duplicates") != "1":
             duplicates = _duplicates(web, rt, values)
             if duplicates:
-                return render_form(rt, submitted=submitted_text(rt, form), duplicates=duplicates,
-                                   action=f"/r/{rt.name}/new")
+                return render_form(
+                    rt,
+                    submitted=submitted_text(rt, form),
+                    duplicates=duplicates,
+                    action=f"/r/{rt.name}/new",
+                )
         try:
             record = crm.records.create(rt.name, values, actor=state.actor)
         except ValidationError as exc:
             bottle.response.status = 422
-            return render_form(rt, submitted=submitted_text(rt, form), errors=exc.errors,
-                               action=f"/r/{rt.name}/new")
+            return render_form(
+                rt,
+                submitted=submitted_text(rt, form),
+                errors=exc.errors,
+                action=f"/r/{rt.name}/new",
+            )
         flash(web.gettext("{number} was created.", number=record["number"]))
         return bottle.redirect(f"/r/{rt.name}/{record['id']}")
 
@@ -206,7 +232,10 @@ def register(app: bottle.Bottle, web) -> None:
     def edit_form(type_name: str, key: str):
         rt = record_type(web, type_name)
         record = crm.records.get(rt.name, key, actor=current().actor)
-        return render_form(rt, record=record, creating=False, action=f"/r/{rt.name}/{record['id']}/edit")
+        crm.records.require(rt.name, record, current().actor, "edit")
+        return render_form(
+            rt, record=record, creating=False, action=f"/r/{rt.name}/{record['id']}/edit"
+        )
 
     @app.post("/r/<type_name>/<key>/edit")
     def update(type_name: str, key: str):
@@ -219,8 +248,14 @@ def register(app: bottle.Bottle, web) -> None:
             crm.records.update(rt.name, record["id"], values, actor=state.actor)
         except ValidationError as exc:
             bottle.response.status = 422
-            return render_form(rt, record=record, submitted=submitted_text(rt, form), errors=exc.errors,
-                               creating=False, action=f"/r/{rt.name}/{record['id']}/edit")
+            return render_form(
+                rt,
+                record=record,
+                submitted=submitted_text(rt, form),
+                errors=exc.errors,
+                creating=False,
+                action=f"/r/{rt.name}/{record['id']}/edit",
+            )
         flash(web.gettext("{number} was saved.", number=record["number"]))
         return bottle.redirect(f"/r/{rt.name}/{record['id']}")
 
@@ -244,9 +279,13 @@ def register(app: bottle.Bottle, web) -> None:
             if attachment["comment_id"]:
                 by_comment.setdefault(attachment["comment_id"], []).append(attachment)
         actions, panels = [], []
-        for result in crm.hook.crm_record_actions(crm=crm, record_type=rt, record=record, actor=state.actor):
+        for result in crm.hook.crm_record_actions(
+            crm=crm, record_type=rt, record=record, actor=state.actor
+        ):
             actions.extend(result or [])
-        for result in crm.hook.crm_record_panels(crm=crm, record_type=rt, record=record, actor=state.actor):
+        for result in crm.hook.crm_record_panels(
+            crm=crm, record_type=rt, record=record, actor=state.actor
+        ):
             panels.extend(result or [])
         return web.render(
             "detail.html",
@@ -300,13 +339,22 @@ def register(app: bottle.Bottle, web) -> None:
         upload = bottle.request.files.get("file")
         with crm.transaction():
             comment = crm.comments.add(
-                rt.name, record["id"], form.get("body", ""), actor=state.actor,
+                rt.name,
+                record["id"],
+                form.get("body", ""),
+                actor=state.actor,
                 internal=form.get("internal") == "on",
                 parent_id=int(parent) if parent and parent.isdigit() else None,
             )
             if upload is not None and upload.filename:
-                crm.attachments.add(rt.name, record["id"], upload.raw_filename, upload.file,
-                                    actor=state.actor, comment_id=comment["id"])
+                crm.attachments.add(
+                    rt.name,
+                    record["id"],
+                    upload.raw_filename,
+                    upload.file,
+                    actor=state.actor,
+                    comment_id=comment["id"],
+                )
         flash(web.gettext("Your comment was added."))
         return bottle.redirect(f"/r/{rt.name}/{record['id']}#comment-{comment['id']}")
 
@@ -315,7 +363,9 @@ def register(app: bottle.Bottle, web) -> None:
         form = bottle.request.forms.decode()
         comment = crm.comments.edit(comment_id, form.get("body", ""), actor=current().actor)
         flash(web.gettext("The comment was changed."))
-        return bottle.redirect(f"/r/{comment['record_type']}/{comment['record_id']}#comment-{comment_id}")
+        return bottle.redirect(
+            f"/r/{comment['record_type']}/{comment['record_id']}#comment-{comment_id}"
+        )
 
     @app.post("/comments/<comment_id:int>/delete")
     def delete_comment(comment_id: int):
@@ -332,14 +382,18 @@ def register(app: bottle.Bottle, web) -> None:
         upload = bottle.request.files.get("file")
         if upload is None or not upload.filename:
             raise ValidationError({"file": web.gettext("Choose a file to upload.")})
-        attachment = crm.attachments.add(rt.name, record["id"], upload.raw_filename, upload.file, actor=state.actor)
+        attachment = crm.attachments.add(
+            rt.name, record["id"], upload.raw_filename, upload.file, actor=state.actor
+        )
         flash(web.gettext("{name} was attached.", name=attachment["filename"]))
         return bottle.redirect(f"/r/{rt.name}/{record['id']}#attachments")
 
     @app.get("/attachments/<attachment_id:int>")
     def download(attachment_id: int):
         attachment, path = crm.attachments.open(attachment_id, actor=current().actor)
-        response = bottle.static_file(path.name, root=str(path.parent), mimetype=attachment["content_type"])
+        response = bottle.static_file(
+            path.name, root=str(path.parent), mimetype=attachment["content_type"]
+        )
         if isinstance(response, bottle.HTTPError):
             raise NotFound("the file is missing from the file store")
         inline = attachment["inline_safe"] and bottle.request.query.get("inline") == "1"
@@ -355,7 +409,9 @@ def register(app: bottle.Bottle, web) -> None:
         attachment, _ = crm.attachments.open(attachment_id, actor=current().actor)
         crm.attachments.delete(attachment_id, actor=current().actor)
         flash(web.gettext("The file was removed."))
-        return bottle.redirect(f"/r/{attachment['record_type']}/{attachment['record_id']}#attachments")
+        return bottle.redirect(
+            f"/r/{attachment['record_type']}/{attachment['record_id']}#attachments"
+        )
 
     @app.post("/r/<type_name>/<key>/links/<relation>")
     def link(type_name: str, key: str, relation: str):
@@ -414,14 +470,18 @@ def _duplicates(web, rt, values: dict[str, Any]) -> list[dict[str, Any]]:
 def _blocks(rt, shown) -> list[dict[str, Any]]:
     """Fields grouped for the detail page: declared blocks in order, then custom, system."""
     names = ["main"] + [name for name, _ in rt.blocks if name != "main"] + ["custom", "system"]
-    labels = {name: label for name, label in rt.blocks}
+    labels = dict(rt.blocks)
     grouped: dict[str, list] = {name: [] for name in names}
     for field in rt.fields:
         if field.hidden or field.name in ("id", "number"):
             continue
         grouped.setdefault(field.block, []).append(field)
     return [
-        {"name": name, "label": shown.label(labels[name]) if name in labels else None, "fields": fields}
+        {
+            "name": name,
+            "label": shown.label(labels[name]) if name in labels else None,
+            "fields": fields,
+        }
         for name, fields in grouped.items()
         if fields
     ]
@@ -434,9 +494,14 @@ def _related_lists(web, rt, record) -> list[dict[str, Any]]:
     for other, field in web.crm.registry.referencing(rt.name):
         value = record["id"] if len(field.target) == 1 else f"{rt.name}:{record['id']}"
         page = web.crm.records.list(
-            other.name, where=[Condition(field.name, "eq", value)], limit=RELATED_ROWS, actor=state.actor
+            other.name,
+            where=[Condition(field.name, "eq", value)],
+            limit=RELATED_ROWS,
+            actor=state.actor,
         )
-        columns = [other.field(c) for c in other.list_columns if other.has_field(c) and c != field.name][:5]
+        columns = [
+            other.field(c) for c in other.list_columns if other.has_field(c) and c != field.name
+        ][:5]
         shown = presenter(web).prepare(other, page.records, columns)
         lists.append(
             {
@@ -457,7 +522,9 @@ def _relation_panels(web, rt, record) -> list[dict[str, Any]]:
     state = current()
     panels = []
     for end in web.crm.registry.relation_ends(rt.name):
-        other, page = web.crm.records.related(rt.name, record["id"], end.name, actor=state.actor, limit=50)
+        other, page = web.crm.records.related(
+            rt.name, record["id"], end.name, actor=state.actor, limit=50
+        )
         columns = [other.field(c) for c in other.list_columns if other.has_field(c)][:5]
         panels.append(
             {

@@ -25,7 +25,9 @@ def register(app: bottle.Bottle, web) -> None:
             by_type: dict[str, list] = {}
             for hit in hits:
                 by_type.setdefault(hit.type, []).append(hit)
-            groups = [{"type": crm.registry.type(name), "hits": found} for name, found in by_type.items()]
+            groups = [
+                {"type": crm.registry.type(name), "hits": found} for name, found in by_type.items()
+            ]
         return web.render("search.html", q=words, groups=groups, type_name=type_name)
 
     @app.get("/lookup/<type_name>")
@@ -33,5 +35,9 @@ def register(app: bottle.Bottle, web) -> None:
         """Suggestions for a reference field: ``[{"id", "number", "title"}]``."""
         rt = crm.registry.type(type_name)
         words = (bottle.request.query.decode().get("q") or "").strip()[:MAX_QUERY]
-        hits = crm.search.query(words, actor=current().actor, types=[rt.name], limit=10) if words else []
+        hits = (
+            crm.search.query(words, actor=current().actor, types=[rt.name], limit=10)
+            if words
+            else []
+        )
         return json_response([{"id": h.id, "number": h.number, "title": h.title} for h in hits])

@@ -1,0 +1,284 @@
+"""Each core hook, exercised by a plugin that implements it (the others have their own
+tests: crm_validate and crm_after_save in test_records, the web hooks in test_web_plugins,
+permissions in test_users, jobs in test_jobs...)."""
+
+import click
+import pytest
+import webtest
+from click.testing import CliRunner
+
+from crm_core import Conflict, ValidationError, hookimpl
+from crm_core.actors import Actor
+from crm_core.fieldtypes import FieldError, TextType
+from crm_core.plugins import discover, enable, plugin_manager
+from crm_core.query import Condition
+from crm_core.runtime import CRM, collect_schema
+from crm_web.app import create_app
+
+
+class SlugType(TextType):
+    """A field type of a plugin's own: lower-case words joined by hyphens."""
+
+    name = "slug"
+    label = {"en": "Slug", "ru": "Слаг"}
+
+    def coerce(self, value, field):
+        text = super().coerce(value, field)
+        if text is None:
+            return None
+        slug = "-".join(text.lower().split())
+        if not slug.replace("-", "").isalnum():
+            raise FieldError("must be letters, digits and hyphens")
+        return slug
+
+
+BOOK = {
+    "record_type": {
+        "name": "book",
+        "label": {"en": "Book", "ru": "Книга"},
+        "plural": {"en": "Books", "ru": "Книги"},
+        "number_prefix": "BK",
+        "title_field": "title",
+    },
+    "fields": [
+        {"name": "title", "type": "text", "label": {"en": "Title"}, "required": True},
+        {"name": "slug", "type": "slug", "label": {"en": "Slug"}},
+        {"name": "pages", "type": "integer", "label": {"en": "Pages"}},
+        {"name": "locked", "type": "boolean", "label": {"en": "Locked"}},
+    ],
+    "relations": [{"name": "authors", "target": "author", "reverse_name": "books"}],
+}
+AUTHOR = {
+    "record_type": {
+        "name": "author",
+        "label": {"en": "Author"},
+        "plural": {"en": "Authors"},
+        "number_prefix": "AU",
+        "title_field": "name",
+    },
+    "fields": [{"name": "name", "type": "text", "label": {"en": "Name"}, "required": True}],
+}
+
+
+class Recorder:
+    """Implements the hooks and writes down what it saw."""
+
+    def __init__(self):
+        self.calls: list[tuple] = []
+
+    @hookimpl
+    def crm_register_field_types(self):
+        return [SlugType()]
+
+    @hookimpl
+    def crm_register_record_types(self):
+        return [BOOK, AUTHOR]
+
+    @hookimpl
+    def crm_db_ready(self, crm):
+        self.calls.append(("db_ready", sorted(crm.registry.types)))
+
+    @hookimpl
+    def crm_register_commands(self, cli):
+        @cli.command("books-count")
+        @click.pass_obj
+        def count(state):
+            click.echo("lots of books")
+
+    @hookimpl
+    def crm_autonumber(self, record_type, record):
+        if record_type.name == "book" and record.get("slug"):
+            return "BK-" + record["slug"].upper()
+        return None
+
+    @hookimpl
+    def crm_before_save(self, record_type, record, old):
+        if record_type.name == "book" and record.get("pages") is not None:
+            record["title"] = record["title"].strip().rstrip(".") + f" ({record['pages']} p.)"
+            self.calls.append(("before_save", old is None))
+
+    @hookimpl
+    def crm_before_delete(self, record_type, record):
+        if record_type.name == "book" and record.get("locked"):
+            raise Conflict(f"{record['number']} is locked")
+
+    @hookimpl
+    def crm_after_delete(self, record_type, record, purged):
+        self.calls.append(("after_delete", record["number"], purged))
+
+    @hookimpl
+    def crm_after_restore(self, record_type, record):
+        self.calls.append(("after_restore", record["number"]))
+
+    @hookimpl
+    def crm_after_link(self, relation, record_type, record, other_type, other):
+        self.calls.append(("link", relation.key, record["number"], other_type.name, other["number"]))
+
+    @hookimpl
+    def crm_after_unlink(self, relation, record, other):
+        self.calls.append(("unlink", relation.key, record["number"], other["number"]))
+
+    @hookimpl
+    def crm_after_comment(self, record_type, record, comment, created):
+        self.calls.append(("comment", record["number"], comment["body"], created))
+
+    @hookimpl
+    def crm_after_commit(self, events):
+        self.calls.append(("commit", [(e.kind, e.record_type) for e in events]))
+
+    @hookimpl
+    def crm_actor_from_request(self, crm, request):
+        login = request.get_header("X-Test-User")
+        return crm.directory.actor_for(login) if login else None
+
+    @hookimpl
+    def crm_template_context(self, template):
+        return {"greeting": f"Hello from the hook ({template})"}
+
+    @hookimpl
+    def crm_list_actions(self, record_type):
+        if record_type.name == "book":
+            return [{"label": {"en": "Import books"}, "url": "/books/import"}]
+        return None
+
+    @hookimpl
+    def crm_openapi_paths(self):
+        return {"/api/v1/books/stats": {"get": {"summary": "Book statistics", "responses": {}}}}
+
+
+@pytest.fixture
+def recorder():
+    return Recorder()
+
+
+@pytest.fixture
+def books(write_config, recorder, monkeypatch):
+    """A CRM whose only plugin is the recorder (registered like an installed plugin)."""
+    monkeypatch.delenv("CRM_DATABASE_URL", raising=False)
+    from crm_core.config import load
+
+    config = load(write_config([]))
+    available = discover()
+    plugins = enable(config, available)
+    pm = plugin_manager(plugins)
+    pm.register(recorder, name="recorder")
+    base = collect_schema(pm, ["recorder"])
+    crm = CRM(config, available, plugins, pm, base, "inline").open()
+    yield crm
+    crm.close()
+
+
+def test_plugin_field_type_validates_and_stores(books):
+    book = books.records.create("book", {"title": "Dune", "slug": "Desert Planet"})
+    assert book["slug"] == "desert-planet"
+    with pytest.raises(ValidationError) as caught:
+        books.records.create("book", {"title": "X", "slug": "no/slashes"})
+    assert caught.value.errors["slug"] == "must be letters, digits and hyphens"
+
+
+def test_db_ready_runs_once_the_schema_is_there(books, recorder):
+    assert ("db_ready", ["author", "book"]) in recorder.calls
+
+
+def test_autonumber_gives_the_number(books):
+    assert books.records.create("book", {"title": "Dune", "slug": "dune"})["number"] == "BK-DUNE"
+    assert books.records.create("book", {"title": "Untitled"})["number"] == "BK1"  # counter untouched
+
+
+def test_before_save_changes_are_stored_and_checked(books, recorder):
+    book = books.records.create("book", {"title": "Dune.", "pages": 412})
+    assert book["title"] == "Dune (412 p.)"
+    assert books.records.get("book", book["id"])["title"] == "Dune (412 p.)"
+    assert ("before_save", True) in recorder.calls
+
+
+def test_before_delete_can_refuse_and_delete_restore_purge_are_told(books, recorder):
+    locked = books.records.create("book", {"title": "Kept", "locked": True})
+    with pytest.raises(Conflict):
+        books.records.delete("book", locked["id"])
+    assert books.records.get("book", locked["id"])["deleted"] is False
+    book = books.records.create("book", {"title": "Gone"})
+    books.records.delete("book", book["id"])
+    books.records.restore("book", book["id"])
+    books.records.delete("book", book["id"])
+    books.records.purge("book", book["id"])
+    number = book["number"]
+    assert [c for c in recorder.calls if c[0] in ("after_delete", "after_restore")] == [
+        ("after_delete", number, False),
+        ("after_restore", number),
+        ("after_delete", number, False),
+        ("after_delete", number, True),
+    ]
+
+
+def test_link_and_unlink_are_told_from_the_declaring_side(books, recorder):
+    book = books.records.create("book", {"title": "Dune"})
+    author = books.records.create("author", {"name": "Frank Herbert"})
+    books.records.link("author", author["id"], "books", book["id"])  # from the other side
+    books.records.unlink("book", book["id"], "authors", author["id"])
+    assert ("link", "book.authors", book["number"], "author", author["number"]) in recorder.calls
+    assert ("unlink", "book.authors", book["number"], author["number"]) in recorder.calls
+
+
+def test_comments_are_told_on_add_and_edit(books, recorder):
+    book = books.records.create("book", {"title": "Dune"})
+    comment = books.comments.add("book", book["id"], "Great")
+    books.comments.edit(comment["id"], "Great book")
+    assert ("comment", book["number"], "Great", True) in recorder.calls
+    assert ("comment", book["number"], "Great book", False) in recorder.calls
+
+
+def test_after_commit_sees_the_transaction_and_nothing_of_a_rollback(books, recorder):
+    with books.transaction():
+        books.records.create("book", {"title": "One"})
+        books.records.create("author", {"name": "Someone"})
+    assert ("commit", [("created", "book"), ("created", "author")]) in recorder.calls
+    recorder.calls.clear()
+    with pytest.raises(RuntimeError), books.transaction():
+        books.records.create("book", {"title": "Two"})
+        raise RuntimeError("changed my mind")
+    assert not [c for c in recorder.calls if c[0] == "commit"]
+    assert [b["title"] for b in books.records.list("book").records] == ["One"]
+
+
+def test_register_commands_adds_to_the_command_line(recorder):
+    group = click.Group()
+    recorder.crm_register_commands(group)
+    assert CliRunner().invoke(group, ["books-count"]).output == "lots of books\n"
+
+
+def test_actor_from_request_signs_in_without_a_session(books):
+    books.directory.add_user("librarian", "Librarian", password="librarian-password")
+    app = webtest.TestApp(create_app(books, debug=True))
+    app.get("/r/book", status=302)  # nobody
+    page = app.get("/r/book", headers={"X-Test-User": "librarian"})
+    assert "Librarian" in page.text
+
+
+def test_template_context_and_site_templates(books):
+    (books.data_dir / "templates").mkdir(parents=True, exist_ok=True)
+    (books.data_dir / "templates" / "home.html").write_text(
+        '{% extends "layout.html" %}{% block content %}<p id="greeting">{{ greeting }}</p>{% endblock %}'
+    )
+    books.directory.add_user("librarian", "Librarian", password="librarian-password")
+    app = webtest.TestApp(create_app(books, debug=True))
+    page = app.get("/", headers={"X-Test-User": "librarian"})
+    assert page.html.find(id="greeting").text == "Hello from the hook (home.html)"
+
+
+def test_list_actions_and_openapi_paths(books):
+    books.directory.add_user("librarian", "Librarian", password="librarian-password")
+    app = webtest.TestApp(create_app(books, debug=True))
+    headers = {"X-Test-User": "librarian"}
+    page = app.get("/r/book", headers=headers)
+    assert page.html.find("a", href="/books/import").text == "Import books"
+    assert app.get("/r/author", headers=headers).html.find("a", href="/books/import") is None
+    doc = app.get("/api/v1/openapi.json", headers=headers).json
+    assert doc["paths"]["/api/v1/books/stats"]["get"]["summary"] == "Book statistics"
+
+
+def test_records_can_reject_a_contact_actor_without_a_portal_plugin(books):
+    books.records.create("book", {"title": "Dune"})
+    customer = Actor(kind="contact", id=1)
+    assert books.records.list("book", actor=customer).records == []
+    assert books.records.list("book", where=[Condition("title", "eq", "Dune")]).records
