@@ -1,0 +1,98 @@
+"""The contracts plugin on the web: warning panels and "New ticket" from a contract.
+
+``/contracts/<key>/new-ticket`` asks for a title, priority and description, then creates
+the ticket for the contract's customer and links it to the contract, in one transaction.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import bottle
+from crm_web import toolkit
+
+from crm_core.errors import ValidationError
+
+from . import alerts, usage
+
+TICKET_FIELDS = ("title", "priority", "description")
+
+
+def register(crm, app) -> None:
+    def render_form(contract, values: dict[str, Any], errors: dict[str, str]):
+        ticket_type = crm.registry.type("ticket")
+        contract_type = crm.registry.type(usage.TYPE)
+        present = toolkit.presenter().prepare(contract_type, [contract])
+        return app.render(
+            "contract_new_ticket.html",
+            contract=contract,
+            customer=present.value(contract_type.field("related_to"), contract),
+            fields={name: ticket_type.field(name) for name in TICKET_FIELDS},
+            priorities=crm.registry.picklist("ticket_priority").values,
+            present=present,
+            values=values,
+            errors=errors,
+        )
+
+    @app.get("/contracts/<key>/new-ticket")
+    def new_ticket_form(key: str):
+        contract = crm.records.get(usage.TYPE, key, actor=toolkit.actor())
+        priority = crm.registry.type("ticket").field("priority").default
+        return render_form(contract, {"priority": priority}, {})
+
+    @app.post("/contracts/<key>/new-ticket")
+    def create_ticket(key: str):
+        actor = toolkit.actor()
+        contract = crm.records.get(usage.TYPE, key, actor=actor)
+        form = toolkit.form()
+        values = {name: form.get(name, "").replace("\r\n", "\n") for name in TICKET_FIELDS}
+        try:
+            ticket = create_for_contract(crm, contract, values, actor)
+        except ValidationError as exc:
+            bottle.response.status = 422
+            return render_form(contract, values, exc.errors)
+        toolkit.flash(
+            app.web.gettext(
+                "{ticket} was created and linked to {contract}.",
+                ticket=ticket["number"],
+                contract=contract["number"],
+            )
+        )
+        return toolkit.redirect(f"/r/ticket/{ticket['id']}")
+
+
+def create_for_contract(crm, contract: dict[str, Any], values: dict[str, Any], actor):
+    """A ticket for the contract's customer, linked to the contract (all or nothing)."""
+    kind, _, ident = (contract.get("related_to") or "").partition(":")
+    customer = {kind: int(ident)} if kind in ("account", "contact") else {}
+    with crm.transaction():
+        ticket = crm.records.create("ticket", {**values, **customer}, actor=actor)
+        crm.records.link(usage.TYPE, contract["id"], usage.RELATION, ticket["id"], actor=actor)
+    return ticket
+
+
+def alert_panels(crm, contracts: list[dict[str, Any]], *, show_contract: bool) -> list[dict]:
+    """One "Warnings" panel listing the alerts of these contracts (none: no panel)."""
+    on = usage.today(crm)
+    days_ahead = alerts.warn_days(crm)
+    items = [
+        {"contract": contract, "alerts": found}
+        for contract in contracts
+        if (found := alerts.alerts(contract, on, days_ahead))
+    ]
+    if not items:
+        return []
+    title = (
+        {"en": "Service contract warnings", "ru": "Предупреждения по договорам"}
+        if show_contract
+        else {"en": "Warnings", "ru": "Предупреждения"}
+    )
+    return [
+        {
+            "title": title,
+            "position": "top",
+            "template": "contract_alerts.html",
+            "items": items,
+            "show_contract": show_contract,
+        }
+    ]

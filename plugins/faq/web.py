@@ -1,0 +1,239 @@
+"""The knowledge base on the web: the staff pages and the portal's public API.
+
+Staff (signed in): ``/kb`` browses entries by category and product, or searches them
+(ranked, with the matching words marked); ``/kb/<key>`` shows one entry as readers see it.
+
+Portal (no sign-in, JSON, published entries only — see :mod:`.public`)::
+
+    GET  /api/v1/kb/categories                   categories with their entry counts
+    GET  /api/v1/kb/entries?category=&product=&sort=&cursor=&limit=
+    GET  /api/v1/kb/search?q=&category=&product=
+    GET  /api/v1/kb/entries/<key>                one entry (id or number), answer as HTML
+    GET  /api/v1/kb/entries/<key>/comments       public comments, threaded
+    GET  /api/v1/kb/entries/<key>/attachments    files
+    GET  /api/v1/kb/attachments/<id>             download one file
+    POST /api/v1/kb/entries/<key>/vote           {"helpful": true} or {"helpful": false}
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+from urllib.parse import quote
+
+import bottle
+from crm_web import toolkit
+
+from crm_core.errors import NotFound, ValidationError
+
+from . import knowledge, public, votes
+from .rendering import answer_html
+
+MAX_QUERY = 200
+PAGE_SIZE = 25
+MAX_API_LIMIT = 100
+#: How the browsing orders of :data:`knowledge.SORTS` are named on the page.
+SORT_LABELS = {
+    "recent": "Recently changed",
+    "helpful": "Most helpful",
+    "unhelpful": "Least helpful",
+    "question": "By question",
+}
+YES = ("true", "yes", "1")
+NO = ("false", "no", "0")
+
+
+def register(crm, app) -> None:
+    limiter = votes.VoteLimiter(crm.settings("faq")["votes_per_hour"])
+
+    # -- staff pages ----------------------------------------------------------------------
+
+    @app.get("/kb")
+    def kb_page():
+        query = toolkit.query()
+        actor = toolkit.actor()
+        words = (query.get("q") or "").strip()[:MAX_QUERY]
+        chosen = {
+            "category": query.get("category") or None,
+            "product": _product_id(query.get("product")),
+            "status": query.get("status") or None,
+        }
+        sort = query.get("sort") if query.get("sort") in knowledge.SORTS else "recent"
+        where = knowledge.restriction(crm, **chosen)
+        hits, page = [], None
+        if words:
+            hits = knowledge.search(crm, words, actor=actor, where=where)
+            records = [hit.record for hit in hits]
+        else:
+            page = knowledge.browse(
+                crm,
+                actor=actor,
+                where=where,
+                sort=sort,
+                cursor=query.get("cursor"),
+                limit=PAGE_SIZE,
+            )
+            records = page.records
+        rt = crm.registry.type(knowledge.TYPE)
+        present = toolkit.presenter().prepare(rt, records)
+        counted = knowledge.restriction(crm, status=chosen["status"])  # counts per status
+        return app.render(
+            "kb.html",
+            rt=rt,
+            present=present,
+            words=words,
+            chosen=chosen,
+            sort=sort,
+            sorts=SORT_LABELS,
+            hits=hits,
+            page=page,
+            categories=knowledge.category_counts(crm, actor=actor, where=counted),
+            products=knowledge.product_counts(crm, actor=actor, where=counted),
+            statuses=crm.registry.picklist("faq_status").values,
+        )
+
+    @app.get("/kb/<key>")
+    def kb_entry(key: str):
+        record = crm.records.get(knowledge.TYPE, key, actor=toolkit.actor())
+        rt = crm.registry.type(knowledge.TYPE)
+        present = toolkit.presenter().prepare(rt, [record])
+        return app.render(
+            "kb_entry.html",
+            rt=rt,
+            record=record,
+            present=present,
+            answer=answer_html(record["answer"]),
+        )
+
+    # -- public API -----------------------------------------------------------------------
+
+    def api(path: str, method: str = "GET"):
+        return app.route("/api/v1/kb" + path, method, public=True, api=True)
+
+    @api("/categories")
+    def api_categories():
+        return toolkit.json_response({"categories": public.categories(crm, toolkit.language())})
+
+    @api("/entries")
+    def api_entries():
+        query = toolkit.query()
+        page = public.entries(
+            crm,
+            category=query.get("category") or None,
+            product=_product_id(query.get("product")),
+            sort=query.get("sort") if query.get("sort") in knowledge.SORTS else "recent",
+            cursor=query.get("cursor") or None,
+            limit=_limit(query.get("limit")),
+        )
+        language = toolkit.language()
+        return toolkit.json_response(
+            {
+                "entries": [
+                    public.entry_json(crm, record, language, full=False) for record in page.records
+                ],
+                "next_cursor": page.next_cursor,
+                "prev_cursor": page.prev_cursor,
+            }
+        )
+
+    @api("/search")
+    def api_search():
+        query = toolkit.query()
+        words = (query.get("q") or "").strip()[:MAX_QUERY]
+        if not words:
+            raise ValidationError({"q": "is required: the words to look for"})
+        hits = public.search(
+            crm,
+            words,
+            category=query.get("category") or None,
+            product=_product_id(query.get("product")),
+        )
+        language = toolkit.language()
+        return toolkit.json_response(
+            {
+                "results": [
+                    {
+                        **public.entry_json(crm, hit.record, language, full=False),
+                        "score": round(hit.score, 4),
+                        "snippet": [{"text": part, "match": match} for part, match in hit.snippet],
+                    }
+                    for hit in hits
+                ]
+            }
+        )
+
+    @api("/entries/<key>")
+    def api_entry(key: str):
+        record = public.entry(crm, key)
+        return toolkit.json_response(public.entry_json(crm, record, toolkit.language()))
+
+    @api("/entries/<key>/comments")
+    def api_comments(key: str):
+        return toolkit.json_response({"comments": public.comments(crm, key)})
+
+    @api("/entries/<key>/attachments")
+    def api_attachments(key: str):
+        return toolkit.json_response({"attachments": public.attachments(crm, key)})
+
+    @api("/attachments/<attachment_id:int>")
+    def api_download(attachment_id: int):
+        attachment, path = public.attachment_file(crm, attachment_id)
+        response = bottle.static_file(
+            path.name, root=str(path.parent), mimetype=attachment["content_type"]
+        )
+        if isinstance(response, bottle.HTTPError):
+            raise NotFound("the file is missing from the file store")
+        response.set_header(
+            "Content-Disposition", f"attachment; filename*=UTF-8''{quote(attachment['filename'])}"
+        )
+        return response
+
+    @api("/entries/<key>/vote", "POST")
+    def api_vote(key: str):
+        helpful = _helpful(_vote_body())
+        record = public.entry(crm, key)
+        if not limiter.allow(bottle.request.remote_addr or "unknown", record["id"]):
+            return toolkit.json_error(
+                429,
+                "too_many_votes",
+                "this entry already has your vote, or you voted too often; try again in an hour",
+            )
+        return toolkit.json_response(votes.vote(crm, record["id"], helpful))
+
+
+def _vote_body() -> dict[str, Any]:
+    """The vote as JSON (``{"helpful": true}``) or as a form (``helpful=yes``)."""
+    if bottle.request.content_type.startswith("application/json"):
+        try:
+            data = json.loads(bottle.request.body.read(4096) or b"{}")
+        except (ValueError, UnicodeDecodeError):
+            raise ValidationError({"body": "is not valid JSON"}) from None
+        if not isinstance(data, dict):
+            raise ValidationError({"body": 'must be a JSON object like {"helpful": true}'})
+        return data
+    return dict(toolkit.form())
+
+
+def _helpful(data: dict[str, Any]) -> bool:
+    value = data.get("helpful")
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.strip().lower() in YES + NO:
+        return value.strip().lower() in YES
+    raise ValidationError({"helpful": "must be true (it helped) or false (it did not)"})
+
+
+def _product_id(raw: str | None) -> int | None:
+    if not raw:
+        return None
+    if not raw.isdigit():
+        raise ValidationError({"product": f"must be a product id, like 12 (got {raw!r})"})
+    return int(raw)
+
+
+def _limit(raw: str | None) -> int:
+    if not raw:
+        return 20
+    if not raw.isdigit() or not 1 <= int(raw) <= MAX_API_LIMIT:
+        raise ValidationError({"limit": f"must be a whole number from 1 to {MAX_API_LIMIT}"})
+    return int(raw)
