@@ -88,6 +88,9 @@ class Presenter:
             return self.owner(value)
         if field.type == "boolean":
             return self._("Yes") if value else self._("No")
+        if field.type in ("date", "datetime"):
+            parsed = self.registry.field_types[field.type].coerce(value, field)
+            return self.date(parsed) if field.type == "date" else self.datetime(parsed)
         if field.type == "reference":
             key = f"{field.target[0]}:{value}" if isinstance(value, int) else value
             found = self.titles.get(key)

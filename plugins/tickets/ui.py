@@ -24,11 +24,13 @@ DASHBOARD_URL = "/tickets/dashboard"
 DASHBOARD_LABEL = {"en": "Support dashboard", "ru": "Панель поддержки"}
 
 #: The buttons of a ticket, by the name :func:`.actions.available` gives each action.
-#: The copy made by the core's own "Duplicate" button is not linked back; this one is.
+#: The copy made by the core's own "Duplicate" button is not linked back; this one is, so
+#: it takes that button's place.
 BUTTONS: dict[str, dict[str, Any]] = {
     "duplicate": {
         "label": {"en": "Split off a ticket", "ru": "Выделить заявку"},
         "url": "/tickets/{id}/split",
+        "replaces": "duplicate",
     },
     "merge": {
         "label": {"en": "Merge into…", "ru": "Объединить с…"},
@@ -79,6 +81,7 @@ def record_panels(crm: CRM, ticket: dict[str, Any], actor: Actor) -> list[dict[s
         {
             "title": {"en": "SLA timers", "ru": "Сроки SLA"},
             "template": "tickets/sla_panel.html",
+            "position": "top",
             "timers": sla_timers(crm, ticket),
         },
         {
