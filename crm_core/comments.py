@@ -26,6 +26,14 @@ def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC).replace(tzinfo=None, microsecond=0)
 
 
+#: History notes about internal comments start with this; customers never see those entries.
+INTERNAL_NOTE = "internal comment #"
+
+
+def history_note(comment_id: int, internal: bool) -> str:
+    return f"{INTERNAL_NOTE}{comment_id}" if internal else f"comment #{comment_id}"
+
+
 def _clean_body(body: Any) -> str:
     if not isinstance(body, str) or not body.strip():
         raise ValidationError({"body": "is required"})
@@ -89,7 +97,7 @@ class Comments:
                 "commented",
                 actor,
                 {},
-                note=("internal " if internal else "") + f"comment #{comment.id}",
+                note=history_note(comment.id, internal),
             )
             self.crm.hook.crm_after_comment(
                 crm=self.crm,
@@ -113,7 +121,7 @@ class Comments:
             comment.body = body
             comment.edited_at = utcnow()
             self._index(tx, comment, record.get("assigned_to"))
-            self._history_text(tx, rt, record["id"], actor, comment.id, old_body, body)
+            self._history_text(tx, rt, record["id"], actor, comment, old_body, body)
             result = self._dict(comment)
             self.crm.hook.crm_after_comment(
                 crm=self.crm,
@@ -130,9 +138,9 @@ class Comments:
             comment, record, rt = self._own(tx, comment_id, actor)
             comment.deleted = True
             search_index.remove(tx, rt.name, record["id"], comment.id)
-            self._history_text(tx, rt, record["id"], actor, comment.id, comment.body, None)
+            self._history_text(tx, rt, record["id"], actor, comment, comment.body, None)
 
-    def _history_text(self, tx, rt, record_id, actor, comment_id, old, new) -> None:
+    def _history_text(self, tx, rt, record_id, actor, comment, old, new) -> None:
         tx.snapshot.system.History(
             record_type=rt.name,
             record_id=record_id,
@@ -140,7 +148,7 @@ class Comments:
             actor=actor.ref,
             at=utcnow(),
             changes={"comment": [old, new]},
-            note=f"comment #{comment_id}",
+            note=history_note(comment.id, comment.internal),
         )
 
     def _own(self, tx: Transaction, comment_id: int, actor: Actor):

@@ -203,25 +203,14 @@ class CSVTransfer:
             except _DryRun:
                 pass
             except UnicodeDecodeError as exc:
-                raise ValidationError(
-                    {
-                        "file": f"is not UTF-8 text (byte 0x{exc.object[exc.start]:02x} near "
-                        f"line {reader.line_num + 1}); save it as UTF-8 CSV and try again; "
-                        "nothing was imported"
-                    }
-                ) from None
+                raise _not_utf8(source, exc) from None
             except csv.Error as exc:
                 raise ValidationError(
                     {"file": f"line {reader.line_num}: not valid CSV ({exc}); nothing was imported"}
                 ) from None
             return report
         except UnicodeDecodeError as exc:
-            raise ValidationError(
-                {
-                    "file": f"is not UTF-8 text (byte 0x{exc.object[exc.start]:02x} in the first "
-                    "line); save it as UTF-8 CSV and try again; nothing was imported"
-                }
-            ) from None
+            raise _not_utf8(source, exc) from None
         finally:
             if close:
                 handle.close()
@@ -297,6 +286,26 @@ class CSVTransfer:
         if missing:
             raise ValidationError({"file": f"missing required column(s): {', '.join(missing)}"})
         return plan
+
+
+def _not_utf8(source: str | Path | IO[str], exc: UnicodeDecodeError) -> ValidationError:
+    """The refusal of a file in another encoding. Text is decoded in blocks, so the error
+    does not know its line; for a file on disk the first line that is not UTF-8 is found."""
+    where = f"byte 0x{exc.object[exc.start]:02x}"
+    if isinstance(source, str | Path):
+        with open(source, "rb") as handle:
+            for line, raw in enumerate(handle, start=1):
+                try:
+                    raw.decode("utf-8")
+                except UnicodeDecodeError as bad:
+                    where = f"line {line} has byte 0x{raw[bad.start]:02x}"
+                    break
+    return ValidationError(
+        {
+            "file": f"is not UTF-8 text ({where}); save it as UTF-8 CSV and try again; "
+            "nothing was imported"
+        }
+    )
 
 
 class _Semicolon(csv.excel):

@@ -544,7 +544,8 @@ class ReferenceType(FieldType):
         else:
             target, _, text = value.partition(":")
             ident = int(text)
-        if ctx.reference_exists(target, ident):
+        # A record may keep pointing at one deleted since (it comes back if restored).
+        if ctx.reference_exists(target, ident) or value == ctx.current_value(field.name):
             return None
         return f"{target} {ident} does not exist"
 
@@ -587,7 +588,10 @@ class OwnerType(FieldType):
         return found
 
     def check(self, value, field, ctx):
-        return None if ctx.owner_exists(value) else f"{value} does not exist or is inactive"
+        # Records of a deactivated user stay theirs, also when saved again unchanged.
+        if ctx.owner_exists(value) or value == ctx.current_value(field.name):
+            return None
+        return f"{value} does not exist or is inactive"
 
     def describe(self, field):
         return {"type": "string", "pattern": r"^(user|group):\d+$"}

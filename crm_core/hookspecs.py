@@ -57,9 +57,10 @@ def crm_extend_record_types(types):
     """Add fields, relations or picklists to record types of other plugins.
 
     ``types`` is a :class:`crm_core.schema.TypeExtender`: call ``types.add_field(type_name,
-    field)``, ``types.add_relation(type_name, relation)``, ``types.add_picklist(name,
-    picklist)``; ``types.has(type_name)`` tells whether a type is registered. Runs after every
-    plugin's ``crm_register_record_types`` and before the storage mapping is built.
+    field)``, ``types.add_relation(type_name, relation)``, ``types.add_picklist(type_name,
+    name, picklist)``; ``types.has(type_name)`` tells whether a type is registered. Runs after
+    every plugin's ``crm_register_record_types`` and before the storage mapping is built. A
+    field or relation the type already has is refused, naming the extending plugin.
     """
 
 

@@ -17,6 +17,7 @@ A failing job is retried with growing delays and marked ``failed`` after five at
 from __future__ import annotations
 
 import datetime as dt
+import json
 import logging
 import threading
 import traceback
@@ -24,6 +25,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from .errors import ConfigError
+from .serialize import json_default
 from .storage.store import Store
 
 if TYPE_CHECKING:
@@ -66,13 +68,17 @@ class Jobs:
                 "jobs are queued inside a write transaction (e.g. in crm_after_save)"
             )
         now = utcnow()
-        tx.snapshot.system.Job(
-            name=name,
-            payload=payload,
-            state="pending",
-            attempts=0,
-            run_after=now + dt.timedelta(seconds=delay_seconds),
-            created_at=now,
+        # A plain INSERT, not an entity: an import that queues a job per row must not keep
+        # a million objects in the session.
+        tx.execute(
+            "INSERT INTO crm_job (name, payload, state, attempts, run_after, created_at) "
+            "VALUES (?, ?, 'pending', 0, ?, ?)",
+            (
+                name,
+                None if payload is None else json.dumps(payload, default=json_default),
+                now + dt.timedelta(seconds=delay_seconds),
+                now,
+            ),
         )
         tx.jobs_queued = True
 
@@ -117,8 +123,6 @@ class Jobs:
                 return None
             payload = row[2]
             if isinstance(payload, str):
-                import json
-
                 payload = json.loads(payload)
             return row[0], row[1], payload, row[3]
 

@@ -4,6 +4,11 @@ One row per record type in ``crm_counter`` is incremented with ``UPDATE … RETU
 inside the save's transaction. On SQLite that transaction holds the write lock from its
 first statement; on PostgreSQL the row lock serialises concurrent creators of the same
 type. Either way two processes cannot draw the same number.
+
+Once a transaction holds a counter locked, further numbers of that type are counted in
+memory and the counter is written back once, just before the commit: an import of 100,000
+rows does one counter update instead of 100,000 (on PostgreSQL, updating one row again and
+again in a transaction gets slower with every update).
 """
 
 from __future__ import annotations
@@ -35,6 +40,11 @@ class Numbering:
             )
 
     def next(self, tx: Transaction, rt: RecordType) -> str:
+        held = tx.counters.get(rt.name)
+        if held is not None:
+            number = f"{held[0]}{held[1]}"
+            held[1] += 1
+            return number
         row = tx.execute(
             "UPDATE crm_counter SET next_value = next_value + 1 WHERE record_type = ? "
             "RETURNING prefix, next_value",
@@ -44,9 +54,27 @@ class Numbering:
             self.ensure_counters(tx)
             return self.next(tx, rt)
         prefix, following = row
+        self._hold(tx, rt.name, prefix, following)
         return f"{prefix}{following - 1}"
 
+    def _hold(self, tx: Transaction, type_name: str, prefix: str, following: int) -> None:
+        """Count on in memory (the row stays locked until commit); write back before it."""
+        if not tx.counters:
+            tx.before_commit.append(lambda: self._write_back(tx))
+        tx.counters[type_name] = [prefix, following]
+
+    def _write_back(self, tx: Transaction) -> None:
+        for type_name, (_prefix, following) in tx.counters.items():
+            tx.execute(
+                "UPDATE crm_counter SET next_value = ? WHERE record_type = ?",
+                (following, type_name),
+            )
+        tx.counters.clear()
+
     def current(self, tx: Transaction, rt: RecordType) -> tuple[str, int]:
+        held = tx.counters.get(rt.name)
+        if held is not None:
+            return held[0], held[1]
         row = tx.execute(
             "SELECT prefix, next_value FROM crm_counter WHERE record_type = ?", (rt.name,)
         ).fetchone()
@@ -54,6 +82,10 @@ class Numbering:
 
     def advance_past(self, tx: Transaction, rt: RecordType, used: int) -> None:
         """Make sure the counter never hands out ``used`` (an imported number) again."""
+        held = tx.counters.get(rt.name)
+        if held is not None:
+            held[1] = max(held[1], used + 1)
+            return
         tx.execute(
             "UPDATE crm_counter SET next_value = ? WHERE record_type = ? AND next_value <= ?",
             (used + 1, rt.name, used),
@@ -101,6 +133,7 @@ class Numbering:
                 )
             if errors:
                 raise ValidationError(errors)
+            tx.counters.pop(rt.name, None)
             tx.execute(
                 "UPDATE crm_counter SET prefix = ?, next_value = ? WHERE record_type = ?",
                 (prefix or current_prefix, next_number or current_next, rt.name),

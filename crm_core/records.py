@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from . import textsearch
 from .actors import SYSTEM, Actor
+from .comments import INTERNAL_NOTE
 from .errors import Conflict, NotFound, PermissionDenied, ValidationError
 from .events import Event
 from .fieldtypes import FieldError
@@ -187,7 +188,8 @@ class RecordsService:
     def history(
         self, type_name: str, record_id: int, *, actor: Actor = SYSTEM
     ) -> list[dict[str, Any]]:
-        """Change history, newest first: kind, actor, at, changes {field: [old, new]}, note."""
+        """Change history, newest first: kind, actor, at, changes {field: [old, new]}, note.
+        A customer (an actor who is not staff) gets no entry about internal comments."""
         with self.store.reading() as tx:
             rt = tx.registry.type(type_name)
             self.get(rt.name, record_id, actor=actor, include_deleted=True)
@@ -207,6 +209,7 @@ class RecordsService:
                     "note": row[5],
                 }
                 for row in rows
+                if actor.is_staff or not (row[5] or "").startswith(INTERNAL_NOTE)
             ]
 
     def titles(self, refs: Iterable[str], *, actor: Actor = SYSTEM) -> dict[str, dict[str, Any]]:

@@ -67,7 +67,9 @@ class Search:
         scope = [t for t in (types or sorted(registry.types)) if t in registry.types]
         where = dict(where or {})
         for type_name in scope:
-            where[type_name] = with_default(where.get(type_name), self.crm.records.default_filter(type_name))
+            where[type_name] = with_default(
+                where.get(type_name), self.crm.records.default_filter(type_name)
+            )
         hits: list[Hit] = []
         seen: set[tuple[str, int]] = set()
         for hit in self._by_number(text, scope, actor, where or {}):

@@ -195,6 +195,4 @@ class Sessions:
 
     def clear_failures(self, login: str) -> None:
         with self.store.transaction() as tx:
-            tx.execute(
-                "DELETE FROM crm_login_failure WHERE key = ?", (self._keys(login, None)[0],)
-            )
+            tx.execute("DELETE FROM crm_login_failure WHERE key = ?", (self._keys(login, None)[0],))

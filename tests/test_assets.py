@@ -10,10 +10,10 @@ import threading
 import pytest
 import webtest
 from conftest import sign_in
-from crm_web.app import create_app
 
 from crm_core import ValidationError, hookimpl
 from crm_core.errors import ConfigError
+from crm_web.app import create_app
 
 
 @pytest.fixture

@@ -13,11 +13,11 @@ from decimal import Decimal
 import pytest
 import webtest
 from conftest import sign_in
-from crm_plugins.contracts import alerts, usage
-from crm_web.app import create_app
 
 from crm_core import ValidationError, hookimpl
 from crm_core.errors import ConfigError
+from crm_plugins.contracts import alerts, usage
+from crm_web.app import create_app
 
 NO_SOLUTION_NEEDED = {"tickets": {"require_solution_to_close": False}}
 

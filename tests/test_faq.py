@@ -7,10 +7,10 @@ import pytest
 import webtest
 from bs4 import BeautifulSoup
 from conftest import sign_in
-from crm_plugins.faq import knowledge, rendering, votes
-from crm_web.app import create_app
 
 from crm_core.actors import Actor
+from crm_plugins.faq import knowledge, rendering, votes
+from crm_web.app import create_app
 
 ATTACK = (
     "Restart the **router**.\n\n"

@@ -112,7 +112,9 @@ class Recorder:
 
     @hookimpl
     def crm_after_link(self, relation, record_type, record, other_type, other):
-        self.calls.append(("link", relation.key, record["number"], other_type.name, other["number"]))
+        self.calls.append(
+            ("link", relation.key, record["number"], other_type.name, other["number"])
+        )
 
     @hookimpl
     def crm_after_unlink(self, relation, record, other):
@@ -182,7 +184,9 @@ def test_db_ready_runs_once_the_schema_is_there(books, recorder):
 
 def test_autonumber_gives_the_number(books):
     assert books.records.create("book", {"title": "Dune", "slug": "dune"})["number"] == "BK-DUNE"
-    assert books.records.create("book", {"title": "Untitled"})["number"] == "BK1"  # counter untouched
+    assert (
+        books.records.create("book", {"title": "Untitled"})["number"] == "BK1"
+    )  # counter untouched
 
 
 def test_before_save_changes_are_stored_and_checked(books, recorder):

@@ -27,19 +27,28 @@ def catalog(folder: Path) -> dict:
 
 
 CORE = catalog(ROOT / "web")
-FOLDERS = [ROOT / "web"] + sorted(p for p in (ROOT / "plugins").iterdir() if p.is_dir() and (p / "__init__.py").exists())
+FOLDERS = [
+    ROOT / "web",
+    *sorted(p for p in (ROOT / "plugins").iterdir() if p.is_dir() and (p / "__init__.py").exists()),
+]
 
 
 @pytest.mark.parametrize("folder", FOLDERS, ids=lambda p: p.name)
 def test_every_ui_string_has_a_russian_translation(folder):
     known = {**CORE, **catalog(folder)}
-    missing = sorted(f"{text!r} ({path.relative_to(ROOT)})" for text, path in used_strings(folder).items() if text not in known)
+    missing = sorted(
+        f"{text!r} ({path.relative_to(ROOT)})"
+        for text, path in used_strings(folder).items()
+        if text not in known
+    )
     assert not missing, "add to locale/ru.toml:\n" + "\n".join(missing)
 
 
 @pytest.mark.parametrize("folder", FOLDERS[1:], ids=lambda p: p.name)
 def test_plugins_do_not_retranslate_core_strings(folder):
-    clashes = sorted(key for key, value in catalog(folder).items() if key in CORE and CORE[key] != value)
+    clashes = sorted(
+        key for key, value in catalog(folder).items() if key in CORE and CORE[key] != value
+    )
     assert not clashes, f"{folder.name} translates core strings differently: {clashes}"
 
 
@@ -51,7 +60,21 @@ def test_plural_entries_have_three_russian_forms():
 
 
 @pytest.mark.parametrize(
-    "n, form", [(1, 0), (21, 0), (2, 1), (4, 1), (22, 1), (5, 2), (11, 2), (12, 2), (14, 2), (25, 2), (111, 2), (0, 2)]
+    "n, form",
+    [
+        (1, 0),
+        (21, 0),
+        (2, 1),
+        (4, 1),
+        (22, 1),
+        (5, 2),
+        (11, 2),
+        (12, 2),
+        (14, 2),
+        (25, 2),
+        (111, 2),
+        (0, 2),
+    ],
 )
 def test_russian_plural_forms(n, form):
     assert russian_plural(n) == form

@@ -5,12 +5,12 @@ from decimal import Decimal
 
 import pytest
 from conftest import run_crm
-from crm_plugins.leads import conversion, mapping
 
 from crm_core import Conflict, NotFound, PermissionDenied, ValidationError, hookimpl
 from crm_core.actors import SYSTEM
 from crm_core.errors import ConfigError
 from crm_core.query import Condition
+from crm_plugins.leads import conversion, mapping
 
 FULL_LEAD = {
     "salutation": "mr",
@@ -419,7 +419,9 @@ def test_converted_leads_are_hidden_by_default_and_shown_by_a_filter(crm):
         converted["id"]
     ]
     assert [hit.id for hit in crm.search.query("Петров", types=["lead"])] == []
-    asked = crm.search.query("Петров", types=["lead"], where={"lead": Condition("converted", "eq", True)})
+    asked = crm.search.query(
+        "Петров", types=["lead"], where={"lead": Condition("converted", "eq", True)}
+    )
     assert [hit.id for hit in asked] == [converted["id"]]
 
 

@@ -7,11 +7,11 @@ from decimal import Decimal
 import pytest
 import webtest
 from conftest import csrf_of, sign_in
-from crm_plugins.leads import conversion, mapping
-from crm_web.app import create_app
 
 from crm_core import hookimpl
 from crm_core.actors import SYSTEM
+from crm_plugins.leads import conversion, mapping
+from crm_web.app import create_app
 
 SCRIPT = "<script>alert(1)</script>"
 LEAD = {
@@ -371,7 +371,9 @@ def test_mapping_screen_is_for_administrators_only(crm, app):
     assert mapping.is_default(crm)
     assert app.get("/r/lead").html.find("a", href="/admin/leads/mapping") is None
     as_admin = signed_in(app)
-    on_list = as_admin.get("/r/lead").html.select_one(".actions").find("a", href="/admin/leads/mapping")
+    on_list = (
+        as_admin.get("/r/lead").html.select_one(".actions").find("a", href="/admin/leads/mapping")
+    )
     assert on_list.text == "Lead conversion mapping"
     on_admin_page = as_admin.get("/admin").html.find("a", href="/admin/leads/mapping")
     assert on_admin_page.text == "Lead conversion mapping"

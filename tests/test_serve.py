@@ -21,7 +21,7 @@ def wait_for(url: str, seconds: float = 30) -> int:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         try:
-            with urllib.request.urlopen(url, timeout=2) as response:  # noqa: S310 - loopback only
+            with urllib.request.urlopen(url, timeout=2) as response:
                 return response.status
         except (urllib.error.URLError, ConnectionError):
             time.sleep(0.2)
@@ -38,18 +38,42 @@ def test_crm_serve_answers(write_config, tmp_path, sample_plugin_site, workers):
     }
     env.pop("CRM_DATABASE_URL", None)
     subprocess.run(
-        [sys.executable, "-c", "from crm_core.cli import main; main()", "--config", str(config), "init"],
-        env=env, check=True, capture_output=True, timeout=120,
+        [
+            sys.executable,
+            "-c",
+            "from crm_core.cli import main; main()",
+            "--config",
+            str(config),
+            "init",
+        ],
+        env=env,
+        check=True,
+        capture_output=True,
+        timeout=120,
     )
     port = free_port()
     server = subprocess.Popen(
-        [sys.executable, "-c", "from crm_core.cli import main; main()", "--config", str(config),
-         "serve", "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers)],
-        env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+        [
+            sys.executable,
+            "-c",
+            "from crm_core.cli import main; main()",
+            "--config",
+            str(config),
+            "serve",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--workers",
+            str(workers),
+        ],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
     )
     try:
         assert wait_for(f"http://127.0.0.1:{port}/login") == 200
-        with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=5) as response:  # noqa: S310
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=5) as response:
             assert response.url.endswith("/login?next=/")  # redirected to sign in
     finally:
         server.terminate()

@@ -9,12 +9,12 @@ from collections import Counter
 from zoneinfo import ZoneInfo
 
 import pytest
-from crm_plugins.tickets import actions, dashboard, queues, sla
 
 from crm_core import Conflict, PermissionDenied, ValidationError, hookimpl
 from crm_core.actors import SYSTEM
 from crm_core.cli import main as crm_main
 from crm_core.errors import ConfigError
+from crm_plugins.tickets import actions, dashboard, queues, sla
 
 HAS_FAQ = importlib.util.find_spec("crm_plugins.faq") is not None
 NOW = dt.datetime(2027, 3, 31, 12, 0)

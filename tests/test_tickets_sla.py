@@ -7,10 +7,10 @@ create tickets with a chosen ``created_at``, so every expected time is exact.
 import datetime as dt
 
 import pytest
-from crm_plugins.tickets import queues, sla
-from crm_plugins.tickets.settings import policy
 
 from crm_core.actors import SYSTEM
+from crm_plugins.tickets import queues, sla
+from crm_plugins.tickets.settings import policy
 
 MONDAY_9 = dt.datetime(2027, 3, 1, 9, 0)  # Mon-Fri 09:00-18:00 UTC by default
 

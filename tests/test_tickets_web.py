@@ -13,13 +13,13 @@ from zoneinfo import ZoneInfo
 import pytest
 import webtest
 from conftest import csrf_of, sign_in
-from crm_plugins.tickets import sla
-from crm_web.app import create_app
 
 import crm_core.comments
 import crm_core.records
 from crm_core import hookimpl
 from crm_core.query import Condition
+from crm_plugins.tickets import sla
+from crm_web.app import create_app
 
 HAS_FAQ = importlib.util.find_spec("crm_plugins.faq") is not None
 NOW = dt.datetime(2027, 3, 31, 12, 0)  # a Wednesday

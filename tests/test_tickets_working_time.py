@@ -3,6 +3,7 @@
 import datetime as dt
 
 import pytest
+
 from crm_plugins.tickets.working_time import WorkingCalendar, parse_shift
 
 WEEKDAYS = ["mon", "tue", "wed", "thu", "fri"]

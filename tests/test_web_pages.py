@@ -133,7 +133,7 @@ def test_comments_attachments_and_download(web_app):
     form = page.forms[
         [f.action for f in page.forms.values()].index(f"/r/gadget/{record['id']}/attachments")
     ]
-    form["file"] = ("отчёт.txt", "hello".encode())
+    form["file"] = ("отчёт.txt", b"hello")
     form.submit(status=302)
     token = csrf_of(web_app)
     web_app.post(

@@ -31,7 +31,13 @@ def demo(state: State) -> None:
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8080, show_default=True, type=int)
 @click.option("--threads", default=8, show_default=True, type=int, help="Threads per process.")
-@click.option("--workers", default=1, show_default=True, type=int, help="Processes (more than 1 runs gunicorn).")
+@click.option(
+    "--workers",
+    default=1,
+    show_default=True,
+    type=int,
+    help="Processes (more than 1 runs gunicorn).",
+)
 @pass_state
 def serve(state: State, host: str, port: int, threads: int, workers: int) -> None:
     """Run the web UI and JSON API on a multi-threaded WSGI server (waitress)."""

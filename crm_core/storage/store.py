@@ -60,7 +60,11 @@ class Transaction:
     write: bool
     events: list[Any] = field(default_factory=list)
     jobs_queued: bool = False
+    #: Run inside the transaction just before it commits (write back what was kept in memory).
+    before_commit: list[Callable[[], None]] = field(default_factory=list)
     on_commit: list[Callable[[], None]] = field(default_factory=list)
+    #: Counters this transaction holds locked: ``{record type: [prefix, next value]}``.
+    counters: dict[str, list] = field(default_factory=dict)
 
     @property
     def registry(self) -> Registry:
@@ -231,6 +235,8 @@ class Store:
         try:
             with orm.db_session(immediate=write, optimistic=False):
                 yield tx
+                for callback in tx.before_commit:
+                    callback()
         finally:
             _local.tx = None
         if write:

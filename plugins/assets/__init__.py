@@ -9,9 +9,8 @@ product, letter case aside (:mod:`.serials`). The global search finds an asset b
 serial number in any letter case. Documentation: docs/modules/assets.md.
 """
 
-from crm_schemas import schema_file
-
 from crm_core import hookimpl
+from crm_schemas import schema_file
 
 from . import demo, serials
 

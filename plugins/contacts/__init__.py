@@ -11,9 +11,8 @@ Other modules add their related lists to accounts and contacts with a reference 
 relation (``crm_extend_record_types``). Documentation: docs/modules/contacts.md.
 """
 
-from crm_schemas import schema_file
-
 from crm_core import hookimpl
+from crm_schemas import schema_file
 
 from . import demo, duplicates, rules
 

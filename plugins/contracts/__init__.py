@@ -13,9 +13,8 @@ page offers "New ticket" (:mod:`.web`). Settings (``[plugins.contracts]``):
 Documentation: docs/modules/contracts.md.
 """
 
-from crm_schemas import schema_file
-
 from crm_core import hookimpl
+from crm_schemas import schema_file
 
 from . import alerts, demo, usage, web
 

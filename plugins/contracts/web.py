@@ -9,9 +9,9 @@ from __future__ import annotations
 from typing import Any
 
 import bottle
-from crm_web import toolkit
 
 from crm_core.errors import ValidationError
+from crm_web import toolkit
 
 from . import alerts, usage
 

@@ -10,10 +10,9 @@ only, by any path, and change none. The tickets plugin's "convert to FAQ" action
 draft entries here. Documentation: docs/modules/faq.md.
 """
 
-from crm_schemas import schema_file
-
 from crm_core import hookimpl
 from crm_core.query import Condition
+from crm_schemas import schema_file
 
 from . import demo, knowledge, openapi, web
 from .rendering import answer_html

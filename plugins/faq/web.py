@@ -22,9 +22,9 @@ from typing import Any
 from urllib.parse import quote
 
 import bottle
-from crm_web import toolkit
 
 from crm_core.errors import NotFound, ValidationError
+from crm_web import toolkit
 
 from . import knowledge, public, votes
 from .rendering import answer_html

@@ -11,11 +11,10 @@ plugins learn about conversions through ``crm_lead_converted`` (:mod:`.hookspecs
 Documentation: docs/modules/leads.md.
 """
 
-from crm_plugins.contacts.names import full_name
-from crm_schemas import schema_file
-
 from crm_core import hookimpl
 from crm_core.query import Condition
+from crm_plugins.contacts.names import full_name
+from crm_schemas import schema_file
 
 from . import demo, hookspecs
 from .cli import leads as leads_commands

@@ -24,11 +24,10 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
-from crm_plugins.contacts.duplicates import accounts_named
-
 from crm_core import Conflict, PermissionDenied, ValidationError
 from crm_core.actors import SYSTEM
 from crm_core.schema import text
+from crm_plugins.contacts.duplicates import accounts_named
 
 from . import mapping
 

@@ -15,6 +15,10 @@ from dataclasses import fields as dataclass_fields
 from typing import Any
 
 import bottle
+
+from crm_core import ValidationError
+from crm_core.schema import RecordType
+from crm_core.serialize import record_to_json
 from crm_web import toolkit
 from crm_web.forms import (
     PRESENT_MARK,
@@ -24,10 +28,6 @@ from crm_web.forms import (
     read_form,
     submitted_text,
 )
-
-from crm_core import ValidationError
-from crm_core.schema import RecordType
-from crm_core.serialize import record_to_json
 
 from . import conversion, mapping
 

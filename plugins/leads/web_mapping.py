@@ -10,10 +10,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from crm_web import toolkit
-
 from crm_core import PermissionDenied, ValidationError
 from crm_core.schema import text
+from crm_web import toolkit
 
 from . import mapping
 

@@ -7,9 +7,8 @@ related list (a many-to-many relation added through ``crm_extend_record_types``)
 plugin needs neither of them. Documentation: docs/modules/products.md.
 """
 
-from crm_schemas import schema_file
-
 from crm_core import hookimpl
+from crm_schemas import schema_file
 
 from . import demo
 

@@ -14,9 +14,8 @@ behind the buttons (:mod:`.routes`).
 Documentation: docs/modules/tickets.md.
 """
 
-from crm_schemas import schema_file
-
 from crm_core import hookimpl
+from crm_schemas import schema_file
 
 from . import commands, demo, hookspecs, lifecycle, queues, sla, ui
 from .settings import CONFIG_SCHEMA

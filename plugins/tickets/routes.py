@@ -13,10 +13,10 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
 import bottle
-from crm_web import toolkit
 
 from crm_core import Conflict, NotFound, PermissionDenied, ValidationError
 from crm_core.query import Condition, Or
+from crm_web import toolkit
 
 from . import actions, charts, dashboard, queues
 
