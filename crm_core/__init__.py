@@ -4,6 +4,7 @@ The public API for plugin authors::
 
     from crm_core import hookimpl            # mark hook implementations
     from crm_core import ValidationError     # and the other errors below
+    from crm_core import msg                 # messages the web UI shows translated
     from crm_core.query import Condition     # filters as data
 
 See docs/plugins.md for every hook and service.
@@ -18,6 +19,7 @@ from .errors import (
     PermissionDenied,
     ValidationError,
 )
+from .i18n import msg
 
 hookimpl = pluggy.HookimplMarker("crm")
 
@@ -28,4 +30,5 @@ __all__ = [
     "PermissionDenied",
     "ValidationError",
     "hookimpl",
+    "msg",
 ]

@@ -22,6 +22,7 @@ import filetype
 
 from .actors import SYSTEM, Actor
 from .errors import NotFound, PermissionDenied, TooLarge, ValidationError
+from .i18n import msg
 
 if TYPE_CHECKING:
     from .runtime import CRM
@@ -60,10 +61,15 @@ def safe_filename(name: str) -> str:
 
 def _size_text(size: int) -> str:
     """``25 MB``, ``512 KB`` or ``100 bytes``, for messages."""
-    for unit, factor in (("MB", 1024 * 1024), ("KB", 1024)):
-        if size >= factor:
-            return f"{size / factor:.3g} {unit}"
-    return f"{size} bytes"
+    if size >= 1024 * 1024:
+        return msg("{size:.3g} MB", size=size / (1024 * 1024))
+    if size >= 1024:
+        return msg("{size:.3g} KB", size=size / 1024)
+    return msg("{size} bytes", size=size)
+
+
+def _no_attachment(attachment_id: int) -> str:
+    return msg("attachment {id} not found", id=attachment_id)
 
 
 class Attachments:
@@ -99,14 +105,16 @@ class Attachments:
                     not self.crm.records.can(type_name, record, actor, "edit")
                     and actor.kind != "contact"
                 ):
-                    raise PermissionDenied("you may not attach files to this record")
+                    raise PermissionDenied(msg("you may not attach files to this record"))
                 if comment_id is not None:
                     comment = tx.snapshot.system.Comment.get(id=comment_id)
                     if comment is None or (comment.record_type, comment.record_id) != (
                         type_name,
                         record["id"],
                     ):
-                        raise ValidationError({"comment_id": "is not a comment of this record"})
+                        raise ValidationError(
+                            {"comment_id": msg("is not a comment of this record")}
+                        )
                 stored = tx.snapshot.system.StoredFile.get(sha256=sha256)
                 if stored is None:
                     tx.snapshot.system.StoredFile(
@@ -157,8 +165,11 @@ class Attachments:
                     size += len(chunk)
                     if size > limit:
                         raise TooLarge(
-                            f"the file is larger than the limit of {_size_text(limit)} "
-                            f"(max_upload_mb in plugins.toml)"
+                            msg(
+                                "the file is larger than the limit of {limit} "
+                                "(max_upload_mb in plugins.toml)",
+                                limit=_size_text(limit),
+                            )
                         )
                     if len(head) < 8192:
                         head += chunk[: 8192 - len(head)]
@@ -169,7 +180,7 @@ class Attachments:
             raise
         if size == 0:
             Path(temporary).unlink(missing_ok=True)
-            raise ValidationError({"file": "is empty"})
+            raise ValidationError({"file": msg("is empty")})
         return digest.hexdigest(), size, head, temporary
 
     @staticmethod
@@ -204,22 +215,22 @@ class Attachments:
         with self.store.reading() as tx:
             attachment = tx.snapshot.system.Attachment.get(id=attachment_id)
             if attachment is None or attachment.deleted:
-                raise NotFound(f"attachment {attachment_id} not found")
+                raise NotFound(_no_attachment(attachment_id))
             self.crm.records.get(attachment.record_type, attachment.record_id, actor=actor)
             if actor.kind == "contact" and self._internal_comment_ids(tx, [attachment]):
-                raise NotFound(f"attachment {attachment_id} not found")
+                raise NotFound(_no_attachment(attachment_id))
             return self._dict(attachment), self.path_for(attachment.sha256)
 
     def delete(self, attachment_id: int, *, actor: Actor = SYSTEM) -> None:
         with self.store.transaction() as tx:
             attachment = tx.snapshot.system.Attachment.get_for_update(id=attachment_id)
             if attachment is None or attachment.deleted:
-                raise NotFound(f"attachment {attachment_id} not found")
+                raise NotFound(_no_attachment(attachment_id))
             record = self.crm.records.get(attachment.record_type, attachment.record_id, actor=actor)
             if attachment.uploaded_by != actor.ref and not self.crm.records.can(
                 attachment.record_type, record, actor, "edit"
             ):
-                raise PermissionDenied("you may not remove this file")
+                raise PermissionDenied(msg("you may not remove this file"))
             attachment.deleted = True
             rt = tx.registry.type(attachment.record_type)
             self.crm.records._record_history(

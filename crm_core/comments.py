@@ -8,12 +8,14 @@ comment text is searchable and leads to the record it belongs to.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 from . import textsearch
 from .actors import SYSTEM, Actor
 from .errors import NotFound, PermissionDenied, ValidationError
 from .storage import search_index
+from .storage.entities import HISTORY_COLUMNS, table_name
 
 if TYPE_CHECKING:
     from .runtime import CRM
@@ -108,6 +110,74 @@ class Comments:
                 created=True,
             )
             return result
+
+    def add_many(self, rows: Iterable[tuple[str, int, str, bool, Actor]]) -> list[int]:
+        """Add many comments at once (imports, moving data in): ``rows`` are
+        ``(record type, record id, body, internal, author)``. Each body is checked, each
+        record must exist; comments are indexed and written to history like :meth:`add`,
+        in a few statements per batch. ``crm_after_comment`` does not run: these are past
+        comments, not new conversation. Runs inside ``crm.transaction()``; returns the ids."""
+        tx = self.store.current_transaction()
+        if tx is None or not tx.write:
+            raise RuntimeError("comments.add_many runs inside crm.transaction()")
+        rows = [(t, int(i), _clean_body(b), bool(internal), a) for t, i, b, internal, a in rows]
+        owners = self._owners_of(tx, rows)
+        now = utcnow()
+        dialect, connection = tx.snapshot.dialect, tx.connection()
+        ids = dialect.insert_many(
+            connection,
+            "crm_comment",
+            ("record_type", "record_id", "author", "internal", "body", "created_at", "deleted"),
+            [(t, i, a.ref, internal, body, now, False) for t, i, body, internal, a in rows],
+            returning="id",
+        )
+        by_type: dict[str, list[tuple]] = {}
+        history = []
+        for comment_id, (type_name, record_id, body, internal, author) in zip(
+            ids, rows, strict=True
+        ):
+            by_type.setdefault(type_name, []).append(
+                (record_id, comment_id, owners[(type_name, record_id)], textsearch.index_text(body))
+            )
+            history.append(
+                (
+                    type_name,
+                    record_id,
+                    "commented",
+                    author.ref,
+                    now,
+                    None,
+                    history_note(comment_id, internal),
+                )
+            )
+        for type_name, entries in by_type.items():
+            search_index.put_new(tx, type_name, entries)
+        dialect.insert_many(connection, "crm_history", HISTORY_COLUMNS, history)
+        return ids
+
+    def _owners_of(self, tx: Transaction, rows: list[tuple]) -> dict[tuple[str, int], str | None]:
+        """The assignee of every record commented on (for the search index), checking that
+        each exists."""
+        wanted: dict[str, set[int]] = {}
+        for type_name, record_id, *_ in rows:
+            wanted.setdefault(type_name, set()).add(record_id)
+        owners: dict[tuple[str, int], str | None] = {}
+        q = tx.quote
+        for type_name, ids in wanted.items():
+            tx.registry.type(type_name)
+            ordered = sorted(ids)
+            for start in range(0, len(ordered), 500):
+                chunk = ordered[start : start + 500]
+                found = tx.execute(
+                    f"SELECT {q('id')}, {q('assigned_to')} FROM {q(table_name(type_name))} "
+                    f"WHERE {q('id')} IN ({', '.join('?' for _ in chunk)}) AND {q('deleted')} = ?",
+                    (*chunk, False),
+                ).fetchall()
+                owners.update({(type_name, ident): owner for ident, owner in found})
+        missing = [f"{t} {i}" for t, i, *_ in rows if (t, i) not in owners]
+        if missing:
+            raise NotFound(f"cannot comment on {missing[0]}: no such record")
+        return owners
 
     def edit(self, comment_id: int, body: str, *, actor: Actor = SYSTEM) -> dict[str, Any]:
         """Change a comment's text (its author, or an administrator); the old text is kept in

@@ -18,6 +18,7 @@ from typing import IO, TYPE_CHECKING, Any
 
 from .actors import SYSTEM, Actor
 from .errors import CRMError, ValidationError
+from .i18n import msg
 from .query import Where
 from .schema import RecordType, text
 
@@ -158,7 +159,9 @@ class CSVTransfer:
             reader = self._reader(handle)
             header = next(reader, None)
             if not header:
-                raise ValidationError({"file": "is empty: the first line must name the columns"})
+                raise ValidationError(
+                    {"file": msg("is empty: the first line must name the columns")}
+                )
             plan = self._plan(rt, header, mapping or {})
 
             def rows() -> Iterator[tuple[int, dict[str, Any]]]:
@@ -170,12 +173,15 @@ class CSVTransfer:
                         cell = row[position] if position < len(row) else ""
                         if cell != "":
                             values[name] = cell
-                    hits = self._duplicates(rt, values)
-                    if hits and len(report.duplicates) < max_reported:
-                        report.duplicates.append((reader.line_num, hits))
                     yield reader.line_num, values
                     if progress is not None:
                         progress(1)
+
+            def duplicates_of(line: int, record: dict[str, Any]) -> None:
+                if len(report.duplicates) < max_reported:
+                    hits = self._duplicates(rt, record)
+                    if hits:
+                        report.duplicates.append((line, hits))
 
             def bad_row(line: int, error: ValidationError) -> None:
                 report.skipped += 1
@@ -184,18 +190,23 @@ class CSVTransfer:
 
             try:
                 with self.crm.transaction():
-                    report.imported = self.crm.records.create_many(
+                    stored = self.crm.records.create_many(
                         type_name,
                         rows(),
                         actor=actor,
                         source="import",
                         keep_number=True,
                         on_error=bad_row,
+                        on_stored=duplicates_of,
                     )
+                    report.imported = len(stored)
                     if report.errors and not skip_bad_rows:
                         raise ImportFailed(
-                            f"{report.skipped} row(s) have errors; nothing was imported "
-                            "(fix them, or use --skip-bad-rows to import the others)",
+                            msg(
+                                "{count} row(s) have errors; nothing was imported "
+                                "(fix them, or use --skip-bad-rows to import the others)",
+                                count=report.skipped,
+                            ),
                             report.errors,
                         )
                     if dry_run:
@@ -206,7 +217,13 @@ class CSVTransfer:
                 raise _not_utf8(source, exc) from None
             except csv.Error as exc:
                 raise ValidationError(
-                    {"file": f"line {reader.line_num}: not valid CSV ({exc}); nothing was imported"}
+                    {
+                        "file": msg(
+                            "line {line}: not valid CSV ({problem}); nothing was imported",
+                            line=reader.line_num,
+                            problem=str(exc),
+                        )
+                    }
                 ) from None
             return report
         except UnicodeDecodeError as exc:
@@ -215,10 +232,16 @@ class CSVTransfer:
             if close:
                 handle.close()
 
-    def _duplicates(self, rt: RecordType, values: dict[str, Any]) -> list[dict[str, Any]]:
-        """Possible duplicates of one row (earlier rows of the same file included)."""
-        answers = self.crm.hook.crm_find_duplicates(crm=self.crm, record_type=rt, record=values)
-        return [hit for answer in answers for hit in answer or []]
+    def _duplicates(self, rt: RecordType, record: dict[str, Any]) -> list[dict[str, Any]]:
+        """Possible duplicates of a row just stored: records that were there before it
+        (earlier rows of the same file included), never the row itself or later ones."""
+        answers = self.crm.hook.crm_find_duplicates(crm=self.crm, record_type=rt, record=record)
+        return [
+            hit
+            for answer in answers
+            for hit in answer or []
+            if not (hit["type"] == rt.name and hit["id"] >= record["id"])
+        ]
 
     @staticmethod
     def _open(source: str | Path | IO[str]) -> tuple[IO[str], bool]:
@@ -259,22 +282,36 @@ class CSVTransfer:
                 target = by_label.get(column.casefold())
             elif target != "tags" and not rt.has_field(target):
                 raise ValidationError(
-                    {"map": f"{column}={target}: {target!r} is not a field of {rt.name}"}
+                    {
+                        "map": msg(
+                            "{column}={field}: {field!r} is not a field of {type}",
+                            column=column,
+                            field=target,
+                            type=rt.name,
+                        )
+                    }
                 )
             if target is None:
                 unknown.append(column)
                 continue
             if target in plan.values():
-                raise ValidationError({"file": f"two columns feed the field {target!r}"})
+                raise ValidationError(
+                    {"file": msg("two columns feed the field {field!r}", field=target)}
+                )
             plan[position] = target
         for column in mapping:
             if column not in [c.strip() for c in header]:
-                raise ValidationError({"map": f"the file has no column {column!r}"})
+                raise ValidationError(
+                    {"map": msg("the file has no column {column!r}", column=column)}
+                )
         if unknown:
             raise ValidationError(
                 {
-                    "file": f"unknown column(s): {', '.join(unknown)}; map them with "
-                    "--map COLUMN=FIELD (or COLUMN=- to ignore them)"
+                    "file": msg(
+                        "unknown column(s): {columns}; map them with --map COLUMN=FIELD (or "
+                        "COLUMN=- to ignore them)",
+                        columns=", ".join(unknown),
+                    )
                 }
             )
         covered = set(plan.values())
@@ -284,26 +321,31 @@ class CSVTransfer:
             if f.required and f.default is None and not f.hidden and f.name not in covered
         ]
         if missing:
-            raise ValidationError({"file": f"missing required column(s): {', '.join(missing)}"})
+            raise ValidationError(
+                {"file": msg("missing required column(s): {columns}", columns=", ".join(missing))}
+            )
         return plan
 
 
 def _not_utf8(source: str | Path | IO[str], exc: UnicodeDecodeError) -> ValidationError:
     """The refusal of a file in another encoding. Text is decoded in blocks, so the error
     does not know its line; for a file on disk the first line that is not UTF-8 is found."""
-    where = f"byte 0x{exc.object[exc.start]:02x}"
+    where = msg("byte 0x{byte:02x}", byte=exc.object[exc.start])
     if isinstance(source, str | Path):
         with open(source, "rb") as handle:
             for line, raw in enumerate(handle, start=1):
                 try:
                     raw.decode("utf-8")
                 except UnicodeDecodeError as bad:
-                    where = f"line {line} has byte 0x{raw[bad.start]:02x}"
+                    where = msg("line {line} has byte 0x{byte:02x}", line=line, byte=raw[bad.start])
                     break
     return ValidationError(
         {
-            "file": f"is not UTF-8 text ({where}); save it as UTF-8 CSV and try again; "
-            "nothing was imported"
+            "file": msg(
+                "is not UTF-8 text ({where}); save it as UTF-8 CSV and try again; nothing was "
+                "imported",
+                where=where,
+            )
         }
     )
 

@@ -26,6 +26,7 @@ from pony import orm
 from .actors import SYSTEM, Actor
 from .errors import Conflict, NotFound, PermissionDenied, ValidationError
 from .fieldtypes import FieldError
+from .i18n import msg
 from .picklists import CODE_RE, code_from_label
 from .registry import custom_field_from_row
 from .schema import CUSTOM_PREFIX, Field, RecordType
@@ -82,42 +83,50 @@ class CustomFields:
             name = name[len(CUSTOM_PREFIX) :]
         errors: dict[str, str] = {}
         if not NAME_RE.fullmatch(name):
-            errors["name"] = (
+            errors["name"] = msg(
                 "must start with a lower-case letter and use only a-z, 0-9 and _ "
                 "(at most 41 characters)"
             )
         if field_type not in registry.field_types:
-            errors["type"] = (
-                f"unknown type {field_type!r}; allowed: {', '.join(sorted(registry.field_types))}"
+            errors["type"] = msg(
+                "unknown type {type!r}; allowed: {allowed}",
+                type=field_type,
+                allowed=", ".join(sorted(registry.field_types)),
             )
         elif not registry.field_types[field_type].custom_allowed:
-            errors["type"] = f"{field_type} fields cannot be added at run time"
+            errors["type"] = msg("{type} fields cannot be added at run time", type=field_type)
         if errors:
             raise ValidationError(errors)
         full_name = CUSTOM_PREFIX + name
         if rt.has_field(full_name):
-            raise Conflict(f"{type_name} already has a field {full_name!r}")
+            raise Conflict(_taken(type_name, full_name))
         picklist_rows: list[dict[str, Any]] = []
         if field_type in ("picklist", "multipicklist"):
             picklist, picklist_rows = self._picklist_for(
                 registry, type_name, name, values, picklist
             )
         elif values or picklist:
-            raise ValidationError({"values": "only picklist and multipicklist fields have values"})
+            raise ValidationError(
+                {"values": msg("only picklist and multipicklist fields have values")}
+            )
         targets = [target] if isinstance(target, str) else list(target or [])
         targets = [t.strip() for part in targets for t in part.split(",") if t.strip()]
         if field_type == "reference":
             if not targets:
-                raise ValidationError({"target": "a reference field needs --target TYPE"})
+                raise ValidationError({"target": msg("a reference field needs --target TYPE")})
             unknown = [t for t in targets if t not in registry.types]
             if unknown:
                 raise ValidationError(
                     {
-                        "target": f"unknown record type {unknown[0]!r}; types: {', '.join(sorted(registry.types))}"
+                        "target": msg(
+                            "unknown record type {type!r}; types: {types}",
+                            type=unknown[0],
+                            types=", ".join(sorted(registry.types)),
+                        )
                     }
                 )
         elif targets:
-            raise ValidationError({"target": "only reference fields have a target"})
+            raise ValidationError({"target": msg("only reference fields have a target")})
         if max_length is not None and field_type not in (
             "text",
             "long_text",
@@ -125,9 +134,11 @@ class CustomFields:
             "phone",
             "url",
         ):
-            raise ValidationError({"max_length": "is only for text-like fields"})
+            raise ValidationError({"max_length": msg("is only for text-like fields")})
         if precision is not None and field_type not in ("decimal", "currency", "percent"):
-            raise ValidationError({"precision": "is only for decimal, currency and percent fields"})
+            raise ValidationError(
+                {"precision": msg("is only for decimal, currency and percent fields")}
+            )
         # After the type's last data field, before "assigned to" and the system block.
         last_order = max((f.order for f in rt.fields if not f.system), default=0)
         row = {
@@ -156,8 +167,12 @@ class CustomFields:
         if required and row["default"] is None and population:
             raise ValidationError(
                 {
-                    "default": f"a required field needs a default: {population} existing "
-                    f"{rt.plural['en'].lower()} would have no value"
+                    "default": msg(
+                        "a required field needs a default: {count} existing {records} would "
+                        "have no value",
+                        count=population,
+                        records=rt.plural["en"].lower(),
+                    )
                 }
             )
         self._apply_ddl(rt, row, picklist_rows)
@@ -166,14 +181,18 @@ class CustomFields:
     def _picklist_for(self, registry, type_name, name, values, picklist) -> tuple[str, list[dict]]:
         if picklist:
             if values:
-                raise ValidationError({"values": "give either --values or --picklist, not both"})
+                raise ValidationError(
+                    {"values": msg("give either --values or --picklist, not both")}
+                )
             registry.picklist(picklist)
             return picklist, []
         if not values:
             raise ValidationError(
                 {
-                    "values": "a picklist field needs its values: --values code:Label,code2:Label2 "
-                    "(or --picklist NAME to reuse an existing one)"
+                    "values": msg(
+                        "a picklist field needs its values: --values code:Label,code2:Label2 "
+                        "(or --picklist NAME to reuse an existing one)"
+                    )
                 }
             )
         list_name = f"{CUSTOM_PREFIX}{type_name}_{name}"
@@ -182,10 +201,14 @@ class CustomFields:
             code = (code or code_from_label(text)).strip()
             if not CODE_RE.fullmatch(code):
                 raise ValidationError(
-                    {"values": f"code {code!r}: use lower-case letters, digits, _ or -"}
+                    {
+                        "values": msg(
+                            "code {code!r}: use lower-case letters, digits, _ or -", code=code
+                        )
+                    }
                 )
             if code in seen:
-                raise ValidationError({"values": f"code {code!r} is given twice"})
+                raise ValidationError({"values": msg("code {code!r} is given twice", code=code)})
             seen.add(code)
             rows.append(
                 {
@@ -210,13 +233,21 @@ class CustomFields:
         try:
             value = ftype.coerce(default, field)
         except FieldError as exc:
-            raise ValidationError({"default": f"{default!r} {exc}"}) from None
+            raise ValidationError(
+                {"default": msg("{value!r} {problem}", value=default, problem=exc.message)}
+            ) from None
         if row["type"] in ("picklist", "multipicklist"):
             codes = [r["code"] for r in picklist_rows] or registry.picklist(row["picklist"]).codes()
             for code in value if isinstance(value, list) else [value]:
                 if code not in codes:
                     raise ValidationError(
-                        {"default": f"{code!r} is not one of the values: {', '.join(codes)}"}
+                        {
+                            "default": msg(
+                                "{code!r} is not one of the values: {codes}",
+                                code=code,
+                                codes=", ".join(codes),
+                            )
+                        }
                     )
         row["default"] = ftype.to_json(value, field)
         return field
@@ -239,9 +270,7 @@ class CustomFields:
                         tx.execute("SET LOCAL lock_timeout = '200ms'")
                     custom = tx.snapshot.system.CustomField
                     if custom.get(record_type=row["record_type"], name=row["name"]) is not None:
-                        raise Conflict(
-                            f"{row['record_type']} already has a field {CUSTOM_PREFIX}{row['name']!r}"
-                        )
+                        raise Conflict(_taken(row["record_type"], CUSTOM_PREFIX + row["name"]))
                     custom(**dict(row.items()), created_at=utcnow())
                     for value in picklist_rows:
                         tx.snapshot.system.PicklistValue(**value)
@@ -321,7 +350,7 @@ class CustomFields:
                         value = ftype.coerce(default, field)
                         problem = ftype.check(value, field, _PicklistOnly(registry))
                     except FieldError as exc:
-                        raise ValidationError({"default": str(exc)}) from None
+                        raise ValidationError({"default": exc.message}) from None
                     if problem:
                         raise ValidationError({"default": problem})
                     row.default = ftype.to_json(value, field)
@@ -330,7 +359,12 @@ class CustomFields:
                     empty = self._empty_count(tx, rt, field)
                     if empty:
                         raise ValidationError(
-                            {"required": f"{empty} records have no value; give a default first"}
+                            {
+                                "required": msg(
+                                    "{count} records have no value; give a default first",
+                                    count=empty,
+                                )
+                            }
                         )
                 row.required = required
             if order is not None:
@@ -436,17 +470,32 @@ class CustomFields:
             customs = [f.name for f in rt.custom_fields]
             if rt.field(name) is not None:
                 raise ValidationError(
-                    {"name": f"{name!r} is a field of plugin {rt.plugin!r}, not a custom field"}
+                    {
+                        "name": msg(
+                            "{name!r} is a field of plugin {plugin!r}, not a custom field",
+                            name=name,
+                            plugin=rt.plugin,
+                        )
+                    }
                 )
             raise NotFound(
-                f"{rt.name} has no custom field {full!r}; custom fields: {', '.join(customs) or '(none)'}"
+                msg(
+                    "{type} has no custom field {name!r}; custom fields: {fields}",
+                    type=rt.name,
+                    name=full,
+                    fields=", ".join(customs) or msg("(none)"),
+                )
             )
         return field
 
     @staticmethod
     def _require_admin(actor: Actor) -> None:
         if not actor.is_admin:
-            raise PermissionDenied("only administrators may change fields")
+            raise PermissionDenied(msg("only administrators may change fields"))
+
+
+def _taken(type_name: str, field_name: str) -> str:
+    return msg("{type} already has a field {name!r}", type=type_name, name=field_name)
 
 
 class _PicklistOnly:

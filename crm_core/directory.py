@@ -17,6 +17,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from .actors import SYSTEM, Actor
 from .errors import Conflict, NotFound, PermissionDenied, ValidationError
 from .fieldtypes import EMAIL_RE
+from .i18n import msg
 
 if TYPE_CHECKING:
     from .runtime import CRM
@@ -41,9 +42,11 @@ def utcnow() -> dt.datetime:
 
 def check_password_strength(password: str) -> None:
     if not isinstance(password, str) or len(password) < MIN_PASSWORD:
-        raise ValidationError({"password": f"must be at least {MIN_PASSWORD} characters"})
+        raise ValidationError(
+            {"password": msg("must be at least {limit} characters", limit=MIN_PASSWORD)}
+        )
     if len(password) > 1024:
-        raise ValidationError({"password": "must be at most 1024 characters"})
+        raise ValidationError({"password": msg("must be at most {limit} characters", limit=1024)})
 
 
 class Directory:
@@ -69,13 +72,13 @@ class Directory:
         errors = {}
         login = (login or "").strip()
         if not LOGIN_RE.fullmatch(login):
-            errors["login"] = (
+            errors["login"] = msg(
                 "must be 2-100 characters: letters, digits and . _ @ + -, starting with a "
                 "letter or digit"
             )
         full_name = " ".join((full_name or "").split())
         if not full_name:
-            errors["full_name"] = "is required"
+            errors["full_name"] = msg("is required")
         errors.update(self._check_profile(email, role, language))
         if password is not None:
             try:
@@ -87,7 +90,7 @@ class Directory:
         with self.store.transaction() as tx:
             User = tx.snapshot.system.User
             if User.get(login=login) is not None:
-                raise Conflict(f"a user with login {login!r} already exists")
+                raise Conflict(msg("a user with login {login!r} already exists", login=login))
             user = User(
                 login=login,
                 full_name=full_name,
@@ -104,11 +107,11 @@ class Directory:
     def _check_profile(self, email: str | None, role: str | None, language: str | None) -> dict:
         errors = {}
         if email and not EMAIL_RE.fullmatch(email):
-            errors["email"] = "must be an email address, like name@example.com"
+            errors["email"] = msg("must be an email address, like name@example.com")
         if role is not None and role not in ROLES:
-            errors["role"] = f"must be one of: {', '.join(ROLES)}"
+            errors["role"] = msg("must be one of: {choices}", choices=", ".join(ROLES))
         if language is not None and language not in LANGUAGES:
-            errors["language"] = f"must be one of: {', '.join(LANGUAGES)}"
+            errors["language"] = msg("must be one of: {choices}", choices=", ".join(LANGUAGES))
         return errors
 
     def update_user(
@@ -119,19 +122,19 @@ class Directory:
         allowed = {"full_name", "email", "language", "role", "active"}
         unknown = set(changes) - allowed
         if unknown:
-            raise ValidationError(dict.fromkeys(unknown, "cannot be changed here"))
+            raise ValidationError(dict.fromkeys(unknown, msg("cannot be changed here")))
         with self.store.transaction() as tx:
             user = self._find(tx, key, for_update=True)
             is_self = actor.kind == "user" and actor.id == user.id
             if not (actor.is_admin or (is_self and not {"role", "active"} & set(changes))):
                 raise PermissionDenied(
-                    "only administrators may change other users, roles and access"
+                    msg("only administrators may change other users, roles and access")
                 )
             errors = self._check_profile(
                 changes.get("email"), changes.get("role"), changes.get("language")
             )
             if "full_name" in changes and not " ".join(str(changes["full_name"] or "").split()):
-                errors["full_name"] = "is required"
+                errors["full_name"] = msg("is required")
             if errors:
                 raise ValidationError(errors)
             if user.role == "admin" and (
@@ -152,7 +155,9 @@ class Directory:
             (True, leaving_id),
         ).fetchone()[0]
         if not others:
-            raise Conflict("this is the last active administrator; make someone else admin first")
+            raise Conflict(
+                msg("this is the last active administrator; make someone else admin first")
+            )
 
     def deactivate(self, key: int | str, *, actor: Actor = SYSTEM) -> dict[str, Any]:
         user = self.update_user(key, active=False, actor=actor)
@@ -183,9 +188,9 @@ class Directory:
                 if current_password is None or not self._verify(
                     user.password_hash, current_password
                 ):
-                    raise ValidationError({"current_password": "is not your current password"})
+                    raise ValidationError({"current_password": msg("is not your current password")})
             elif not actor.is_admin:
-                raise PermissionDenied("only administrators may set other users' passwords")
+                raise PermissionDenied(msg("only administrators may set other users' passwords"))
             user.password_hash = _hasher.hash(password)
             tx.execute(
                 "DELETE FROM crm_session WHERE user_id = ? AND token_hash <> ?",
@@ -252,7 +257,7 @@ class Directory:
         else:
             user = lookup(login=str(key).strip())
         if user is None:
-            raise NotFound(f"no user {key!r}")
+            raise NotFound(msg("no user {key!r}", key=key))
         return user
 
     @staticmethod
@@ -273,7 +278,7 @@ class Directory:
     @staticmethod
     def _require_admin(actor: Actor) -> None:
         if not actor.is_admin:
-            raise PermissionDenied("only administrators may manage users and groups")
+            raise PermissionDenied(msg("only administrators may manage users and groups"))
 
     # -- groups -------------------------------------------------------------------------
 
@@ -283,11 +288,11 @@ class Directory:
         self._require_admin(actor)
         name = " ".join((name or "").split())
         if not name or len(name) > 100 or ":" in name:
-            raise ValidationError({"name": "must be 1-100 characters, without ':'"})
+            raise ValidationError({"name": msg("must be 1-100 characters, without ':'")})
         with self.store.transaction() as tx:
             Group = tx.snapshot.system.Group
             if Group.get(name=name) is not None:
-                raise Conflict(f"a group named {name!r} already exists")
+                raise Conflict(msg("a group named {name!r} already exists", name=name))
             group = Group(name=name, description=description or None)
             group.flush()
             return {
@@ -321,7 +326,7 @@ class Directory:
         for group in self.list_groups():
             if group["id"] == key or group["name"] == key:
                 return group
-        raise NotFound(f"no group {key!r}")
+        raise NotFound(msg("no group {key!r}", key=key))
 
     def set_members(
         self,

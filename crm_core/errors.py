@@ -7,6 +7,8 @@ status code. Anything else that escapes is a bug and is shown only with ``--debu
 
 from __future__ import annotations
 
+from .i18n import msg
+
 
 class CRMError(Exception):
     """Base class: an error whose message is meant for the person who caused it."""
@@ -43,8 +45,17 @@ class ValidationError(CRMError):
     def __init__(self, errors: dict[str, str], message: str | None = None):
         self.errors = dict(errors)
         if message is None:
-            message = "; ".join(f"{field}: {text}" for field, text in self.errors.items())
+            message = _joined(self.errors)
         super().__init__(message)
+
+
+def _joined(errors: dict[str, str]) -> str:
+    """``field: problem; field: problem``, built so each problem stays translatable."""
+    joined = ""
+    for field, problem in errors.items():
+        part = msg("{field}: {problem}", field=field, problem=problem)
+        joined = msg("{earlier}; {next}", earlier=joined, next=part) if joined else part
+    return joined
 
 
 class NotFound(CRMError):

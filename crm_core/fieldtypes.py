@@ -17,12 +17,22 @@ from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any, Protocol
 from urllib.parse import urlsplit
 
+from .i18n import either, msg
+
 if TYPE_CHECKING:
     from .schema import Field
 
 
 class FieldError(ValueError):
-    """A single value is wrong; the message says what is allowed."""
+    """A single value is wrong; the message says what is allowed.
+
+    ``message`` is the message as given (a :class:`~crm_core.i18n.Message`, which the web UI
+    shows in the reader's language); ``str(error)`` is its English text.
+    """
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
 
 
 class CheckContext(Protocol):
@@ -101,10 +111,10 @@ class FieldType:
         return {"type": "string"}
 
 
-def _strip(value: Any, field: Field, what: str) -> str:
+def _strip(value: Any) -> str:
     if not isinstance(value, str):
         if isinstance(value, bool) or not isinstance(value, int | float | Decimal):
-            raise FieldError(f"must be {what}")
+            raise FieldError(msg("must be text"))
         value = str(value)
     return value.strip()
 
@@ -119,10 +129,10 @@ class TextType(FieldType):
         return {"max_len": field.max_length or self.default_max_length}
 
     def coerce(self, value, field):
-        text = _strip(value, field, "text")
+        text = _strip(value)
         limit = field.max_length or self.default_max_length
         if len(text) > limit:
-            raise FieldError(f"must be at most {limit} characters (got {len(text)})")
+            raise FieldError(too_long(limit, len(text)))
         return text or None
 
     def describe(self, field):
@@ -137,10 +147,10 @@ class LongTextType(FieldType):
 
     def coerce(self, value, field):
         if not isinstance(value, str):
-            raise FieldError("must be text")
+            raise FieldError(msg("must be text"))
         text = value.replace("\r\n", "\n")
         if field.max_length and len(text) > field.max_length:
-            raise FieldError(f"must be at most {field.max_length} characters (got {len(text)})")
+            raise FieldError(too_long(field.max_length, len(text)))
         return text if text.strip() else None
 
     def describe(self, field):
@@ -158,7 +168,7 @@ class IntegerType(FieldType):
 
     def coerce(self, value, field):
         if isinstance(value, bool):
-            raise FieldError("must be a whole number")
+            raise FieldError(msg("must be a whole number"))
         if isinstance(value, int):
             number = value
         elif (isinstance(value, float | Decimal) and value == int(value)) or (
@@ -166,9 +176,9 @@ class IntegerType(FieldType):
         ):
             number = int(value)
         else:
-            raise FieldError(f"must be a whole number, like 42 (got {value!r})")
+            raise FieldError(msg("must be a whole number, like 42 (got {value!r})", value=value))
         if abs(number) >= 2**63:
-            raise FieldError("is too large")
+            raise FieldError(msg("is too large"))
         return number
 
     def describe(self, field):
@@ -190,7 +200,7 @@ class DecimalType(FieldType):
 
     def coerce(self, value, field):
         if isinstance(value, bool):
-            raise FieldError("must be a number")
+            raise FieldError(msg("must be a number"))
         if isinstance(value, str):
             text = value.strip().replace(" ", "").replace("\u00a0", "")
             if re.fullmatch(r"[-+]?\d+,\d+", text):
@@ -199,13 +209,15 @@ class DecimalType(FieldType):
         try:
             number = Decimal(str(value)) if isinstance(value, float) else Decimal(value)
         except (InvalidOperation, TypeError, ValueError):
-            raise FieldError(f"must be a number, like 12.50 (got {value!r})") from None
+            raise FieldError(
+                msg("must be a number, like 12.50 (got {value!r})", value=value)
+            ) from None
         if not number.is_finite():
-            raise FieldError("must be a finite number")
+            raise FieldError(msg("must be a finite number"))
         places = self.places(field)
         quantized = number.quantize(Decimal(1).scaleb(-places))
         if abs(quantized) >= Decimal(10) ** (18 - places):
-            raise FieldError("is too large")
+            raise FieldError(msg("is too large"))
         return quantized
 
     def to_json(self, value, field):
@@ -246,7 +258,9 @@ class DateType(FieldType):
                     return dt.datetime.strptime(text, pattern).date()
                 except ValueError:
                     continue
-        raise FieldError(f"must be a date as YYYY-MM-DD, like 2026-03-31 (got {value!r})")
+        raise FieldError(
+            msg("must be a date as YYYY-MM-DD, like 2026-03-31 (got {value!r})", value=value)
+        )
 
     def to_json(self, value, field):
         return None if value is None else value.isoformat()
@@ -276,7 +290,7 @@ class TimeType(FieldType):
                 hour, minute, second = (int(part or 0) for part in match.groups())
                 if hour < 24 and minute < 60 and second < 60:
                     return f"{hour:02d}:{minute:02d}:{second:02d}"
-        raise FieldError(f"must be a time as HH:MM, like 09:30 (got {value!r})")
+        raise FieldError(msg("must be a time as HH:MM, like 09:30 (got {value!r})", value=value))
 
     def describe(self, field):
         return {"type": "string", "format": "time"}
@@ -297,8 +311,11 @@ class DateTimeType(FieldType):
                 value = dt.datetime.fromisoformat(text)
             except ValueError:
                 raise FieldError(
-                    f"must be a date and time as YYYY-MM-DDTHH:MM, like 2026-03-31T14:00 "
-                    f"(got {value!r})"
+                    msg(
+                        "must be a date and time as YYYY-MM-DDTHH:MM, like 2026-03-31T14:00 "
+                        "(got {value!r})",
+                        value=value,
+                    )
                 ) from None
         if isinstance(value, dt.datetime):
             if value.tzinfo is not None:
@@ -306,7 +323,7 @@ class DateTimeType(FieldType):
             return value.replace(microsecond=0)
         if isinstance(value, dt.date):
             return dt.datetime(value.year, value.month, value.day)
-        raise FieldError("must be a date and time as YYYY-MM-DDTHH:MM")
+        raise FieldError(msg("must be a date and time as YYYY-MM-DDTHH:MM"))
 
     def to_json(self, value, field):
         return None if value is None else value.isoformat() + "Z"
@@ -338,7 +355,7 @@ class BooleanType(FieldType):
                 return True
             if word in FALSE_WORDS:
                 return False
-        raise FieldError(f"must be true or false (got {value!r})")
+        raise FieldError(msg("must be true or false (got {value!r})", value=value))
 
     def parse_text(self, text, field):
         return self.coerce(text, field)
@@ -363,7 +380,9 @@ class EmailType(TextType):
         if text is None:
             return None
         if not EMAIL_RE.fullmatch(text) or ".." in text:
-            raise FieldError(f"must be an email address, like name@example.com (got {text!r})")
+            raise FieldError(
+                msg("must be an email address, like name@example.com (got {value!r})", value=text)
+            )
         local, _, domain = text.rpartition("@")
         return f"{local}@{domain.lower()}"
 
@@ -385,8 +404,11 @@ class PhoneType(TextType):
             return None
         if not PHONE_RE.fullmatch(text) or sum(ch.isdigit() for ch in text) < 3:
             raise FieldError(
-                f"must be a phone number: digits, spaces, + ( ) - . and an optional "
-                f"extension, like +7 495 123-45-67 (got {text!r})"
+                msg(
+                    "must be a phone number: digits, spaces, + ( ) - . and an optional "
+                    "extension, like +7 495 123-45-67 (got {value!r})",
+                    value=text,
+                )
             )
         return text
 
@@ -405,8 +427,11 @@ class URLType(TextType):
         parts = urlsplit(text)
         if parts.scheme not in ("http", "https") or "." not in parts.netloc or " " in text:
             raise FieldError(
-                f"must be a web address starting with http:// or https://, like "
-                f"https://example.com (got {value!r})"
+                msg(
+                    "must be a web address starting with http:// or https://, like "
+                    "https://example.com (got {value!r})",
+                    value=value,
+                )
             )
         return text
 
@@ -425,7 +450,7 @@ class PicklistType(FieldType):
 
     def coerce(self, value, field):
         if not isinstance(value, str):
-            raise FieldError("must be one of the picklist's codes")
+            raise FieldError(msg("must be one of the picklist's codes"))
         return value.strip() or None
 
     def resolve(self, text, field, ctx):
@@ -442,8 +467,16 @@ class PicklistType(FieldType):
         return {"type": "string", "x-picklist": field.picklist}
 
 
+def too_long(limit: int, count: int) -> str:
+    return msg("must be at most {limit} characters (got {count})", limit=limit, count=count)
+
+
 def _unknown_choice(value: str, allowed: list[str]) -> str:
-    return f"{value!r} is not an active value; allowed: {', '.join(allowed) or '(none)'}"
+    return msg(
+        "{value!r} is not an active value; allowed: {allowed}",
+        value=value,
+        allowed=", ".join(allowed) or msg("(none)"),
+    )
 
 
 class MultiPicklistType(FieldType):
@@ -458,7 +491,7 @@ class MultiPicklistType(FieldType):
         if isinstance(value, str):
             value = [part for part in re.split(r"\s*[|,;]\s*", value.strip()) if part]
         if not isinstance(value, list | tuple) or not all(isinstance(v, str) for v in value):
-            raise FieldError("must be a list of picklist codes")
+            raise FieldError(msg("must be a list of picklist codes"))
         unique = list(dict.fromkeys(code.strip() for code in value if code.strip()))
         return unique or None
 
@@ -505,7 +538,7 @@ class ReferenceType(FieldType):
         if isinstance(value, dict) and {"type", "id"} <= value.keys():
             value = f"{value['type']}:{value['id']}"
         if isinstance(value, bool):
-            raise FieldError("must be a record id")
+            raise FieldError(msg("must be a record id"))
         if isinstance(value, str):
             text = value.strip()
             if not text:
@@ -513,21 +546,39 @@ class ReferenceType(FieldType):
             if ":" in text:
                 kind, _, ident = text.partition(":")
                 if kind not in targets:
-                    raise FieldError(f"must refer to a {' or '.join(targets)} (got {kind!r})")
+                    raise FieldError(
+                        msg(
+                            "must refer to a {types} (got {value!r})",
+                            types=either(targets),
+                            value=kind,
+                        )
+                    )
                 if not ident.isdigit():
-                    raise FieldError(f"must be TYPE:ID, like {targets[0]}:12 (got {text!r})")
+                    raise FieldError(
+                        msg(
+                            "must be TYPE:ID, like {type}:12 (got {value!r})",
+                            type=targets[0],
+                            value=text,
+                        )
+                    )
                 return int(ident) if len(targets) == 1 else f"{kind}:{int(ident)}"
             if text.isdigit():
                 value = int(text)
             else:
                 raise FieldError(
-                    f"must be a record id or number of a {' or '.join(targets)} (got {text!r})"
+                    msg(
+                        "must be a record id or number of a {types} (got {value!r})",
+                        types=either(targets),
+                        value=text,
+                    )
                 )
         if isinstance(value, int):
             if len(targets) > 1:
-                raise FieldError(f"must say which kind of record: TYPE:ID, like {targets[0]}:12")
+                raise FieldError(
+                    msg("must say which kind of record: TYPE:ID, like {type}:12", type=targets[0])
+                )
             return value
-        raise FieldError("must be a record id")
+        raise FieldError(msg("must be a record id"))
 
     def resolve(self, text, field, ctx):
         text = text.strip()
@@ -535,7 +586,9 @@ class ReferenceType(FieldType):
             return text
         found = ctx.reference_by_number(field.target, text)
         if found is None:
-            raise FieldError(f"no {' or '.join(field.target)} numbered {text!r}")
+            raise FieldError(
+                msg("no {types} numbered {number!r}", types=either(field.target), number=text)
+            )
         return found
 
     def check(self, value, field, ctx):
@@ -547,7 +600,7 @@ class ReferenceType(FieldType):
         # A record may keep pointing at one deleted since (it comes back if restored).
         if ctx.reference_exists(target, ident) or value == ctx.current_value(field.name):
             return None
-        return f"{target} {ident} does not exist"
+        return msg("{type} {id} does not exist", type=target, id=ident)
 
     def storage_type(self, field):
         return int if len(field.target) == 1 else str
@@ -575,7 +628,9 @@ class OwnerType(FieldType):
         if isinstance(value, dict) and {"type", "id"} <= value.keys():
             value = f"{value['type']}:{value['id']}"
         if not isinstance(value, str) or not OWNER_RE.fullmatch(value.strip()):
-            raise FieldError(f"must be user:ID or group:ID, like user:1 (got {value!r})")
+            raise FieldError(
+                msg("must be user:ID or group:ID, like user:1 (got {value!r})", value=value)
+            )
         return value.strip()
 
     def resolve(self, text, field, ctx):
@@ -584,14 +639,14 @@ class OwnerType(FieldType):
             return text
         found = ctx.owner_by_name(text)
         if found is None:
-            raise FieldError(f"no active user or group called {text!r}")
+            raise FieldError(msg("no active user or group called {name!r}", name=text))
         return found
 
     def check(self, value, field, ctx):
         # Records of a deactivated user stay theirs, also when saved again unchanged.
         if ctx.owner_exists(value) or value == ctx.current_value(field.name):
             return None
-        return f"{value} does not exist or is inactive"
+        return msg("{owner} does not exist or is inactive", owner=value)
 
     def describe(self, field):
         return {"type": "string", "pattern": r"^(user|group):\d+$"}

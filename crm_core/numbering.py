@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 
 from .actors import SYSTEM, Actor
 from .errors import PermissionDenied, ValidationError
+from .i18n import msg
 from .schema import PREFIX_RE, RecordType
 from .storage.store import Transaction
 
@@ -110,13 +111,13 @@ class Numbering:
     ) -> dict:
         """Change a type's prefix and/or next number (administrators; never backwards)."""
         if not actor.is_admin:
-            raise PermissionDenied("only administrators may change numbering")
+            raise PermissionDenied(msg("only administrators may change numbering"))
         with self.crm.store.transaction() as tx:
             rt = tx.registry.type(type_name)
             current_prefix, current_next = self.current(tx, rt)
             errors = {}
             if prefix is not None and not re.match(PREFIX_RE, prefix):
-                errors["prefix"] = (
+                errors["prefix"] = msg(
                     "must be 1 to 10 capital letters or digits, starting with a letter"
                 )
             if prefix is not None and prefix != current_prefix:
@@ -125,11 +126,15 @@ class Numbering:
                     (prefix, rt.name),
                 ).fetchone()
                 if clash:
-                    errors["prefix"] = f"{prefix} is already the prefix of {clash[0]}"
+                    errors["prefix"] = msg(
+                        "{prefix} is already the prefix of {type}", prefix=prefix, type=clash[0]
+                    )
             if next_number is not None and next_number < current_next:
-                errors["next"] = (
-                    f"must be at least {current_next}: numbers up to {current_next - 1} "
-                    "may already be in use and are never handed out twice"
+                errors["next"] = msg(
+                    "must be at least {next}: numbers up to {last} may already be in use and are "
+                    "never handed out twice",
+                    next=current_next,
+                    last=current_next - 1,
                 )
             if errors:
                 raise ValidationError(errors)

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from .actors import SYSTEM, Actor
 from .errors import Conflict, NotFound, PermissionDenied, ValidationError
+from .i18n import msg
 from .records import utcnow
 from .schema import CUSTOM_PREFIX, Picklist
 from .storage.entities import table_name
@@ -123,16 +124,24 @@ class Picklists:
         picklist = self.get(name)
         label = (label or "").strip()
         if not label:
-            raise ValidationError({"label": "is required"})
+            raise ValidationError({"label": msg("is required")})
         code = (code or code_from_label(label)).strip()
         if not CODE_RE.fullmatch(code):
             raise ValidationError(
                 {
-                    "code": "must be lower-case letters, digits, _ or -, starting with a letter or digit"
+                    "code": msg(
+                        "must be lower-case letters, digits, _ or -, starting with a letter or digit"
+                    )
                 }
             )
         if picklist.value(code) is not None:
-            raise Conflict(f"picklist {name!r} already has a value with code {code!r}")
+            raise Conflict(
+                msg(
+                    "picklist {picklist!r} already has a value with code {code!r}",
+                    picklist=name,
+                    code=code,
+                )
+            )
         last = max((v.order for v in picklist.values), default=0)
         labels = {"en": label, **({"ru": label_ru.strip()} if label_ru else {})}
         with self.store.transaction() as tx:
@@ -165,7 +174,7 @@ class Picklists:
         if label_ru is not None and label_ru.strip():
             changes["ru"] = label_ru.strip()
         if not changes:
-            raise ValidationError({"label": "give a new English and/or Russian label"})
+            raise ValidationError({"label": msg("give a new English and/or Russian label")})
         self._override(name, code, label={**value.label, **changes})
 
     def reorder(self, name: str, codes: list[str], *, actor: Actor = SYSTEM) -> None:
@@ -176,7 +185,12 @@ class Picklists:
         if unknown:
             raise ValidationError(
                 {
-                    "codes": f"not in picklist {name!r}: {', '.join(unknown)}; codes: {', '.join(picklist.codes())}"
+                    "codes": msg(
+                        "not in picklist {picklist!r}: {unknown}; codes: {codes}",
+                        picklist=name,
+                        unknown=", ".join(unknown),
+                        codes=", ".join(picklist.codes()),
+                    )
                 }
             )
         ordered = list(dict.fromkeys(codes)) + [c for c in picklist.codes() if c not in codes]
@@ -190,7 +204,13 @@ class Picklists:
         self._require_admin(actor)
         value = self._value(name, code)
         if value.locked:
-            raise Conflict(f"{code!r} is a locked value of {name!r}: it cannot be deactivated")
+            raise Conflict(
+                msg(
+                    "{code!r} is a locked value of {picklist!r}: it cannot be deactivated",
+                    code=code,
+                    picklist=name,
+                )
+            )
         self._override(name, code, active=False)
 
     def activate(self, name: str, code: str, *, actor: Actor = SYSTEM) -> None:
@@ -207,20 +227,32 @@ class Picklists:
         picklist = self.get(name)
         value = self._value(name, code)
         if value.locked:
-            raise Conflict(f"{code!r} is a locked value of {name!r}: it cannot be deleted")
+            raise Conflict(
+                msg(
+                    "{code!r} is a locked value of {picklist!r}: it cannot be deleted",
+                    code=code,
+                    picklist=name,
+                )
+            )
+        others = ", ".join(c for c in picklist.codes(active_only=True) if c != code)
         if not replace_with:
             raise ValidationError(
                 {
-                    "replace_with": "is required: records using the value need another; choose one "
-                    f"of: {', '.join(c for c in picklist.codes(active_only=True) if c != code)}"
+                    "replace_with": msg(
+                        "is required: records using the value need another; choose one of: {codes}",
+                        codes=others,
+                    )
                 }
             )
         replacement = picklist.value(replace_with)
         if replacement is None or replace_with == code or not replacement.active:
             raise ValidationError(
                 {
-                    "replace_with": f"must be another active value of {name!r}: "
-                    f"{', '.join(c for c in picklist.codes(active_only=True) if c != code)}"
+                    "replace_with": msg(
+                        "must be another active value of {picklist!r}: {codes}",
+                        picklist=name,
+                        codes=others,
+                    )
                 }
             )
         changed = 0
@@ -238,8 +270,12 @@ class Picklists:
             ]
             if shipped_defaults:
                 raise Conflict(
-                    f"{code!r} is the default of {', '.join(shipped_defaults)}, declared by a "
-                    "plugin: it cannot be deleted"
+                    msg(
+                        "{code!r} is the default of {fields}, declared by a plugin: it cannot be "
+                        "deleted",
+                        code=code,
+                        fields=", ".join(shipped_defaults),
+                    )
                 )
             for rt, field in using:
                 changed += self._rewrite(tx, rt, field, code, replace_with, actor)
@@ -308,7 +344,12 @@ class Picklists:
         value = picklist.value(code)
         if value is None:
             raise NotFound(
-                f"picklist {name!r} has no value {code!r}; codes: {', '.join(picklist.codes())}"
+                msg(
+                    "picklist {picklist!r} has no value {code!r}; codes: {codes}",
+                    picklist=name,
+                    code=code,
+                    codes=", ".join(picklist.codes()),
+                )
             )
         return value
 
@@ -330,7 +371,7 @@ class Picklists:
     @staticmethod
     def _require_admin(actor: Actor) -> None:
         if not actor.is_admin:
-            raise PermissionDenied("only administrators may change picklists")
+            raise PermissionDenied(msg("only administrators may change picklists"))
 
 
 def _codes(default: Any) -> list[str]:

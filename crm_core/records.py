@@ -27,7 +27,7 @@ from .registry import RelationEnd
 from .schema import SOURCES, RecordType
 from .storage import search_index
 from .storage.aggregate import aggregate_query, check_bucket, check_group_by, parse_measures
-from .storage.entities import attr_name, storage_type, table_name
+from .storage.entities import HISTORY_COLUMNS, attr_name, storage_type, table_name
 from .storage.listing import Cursor, SortKey, SQLBuilder, decode_cursor, encode_cursor
 from .storage.store import Snapshot, Transaction
 from .validation import (
@@ -351,14 +351,13 @@ class RecordsService:
         with self.store.transaction() as tx:
             rt = tx.registry.type(type_name)
             self._require_allowed(tx, rt, None, actor, "create")
-            record, tags = self._prepare_new(
-                tx, rt, values, actor, source, keep_number, allow_read_only
+            prepared = self._prepare_new(
+                tx, rt, values, actor, source, keep_number, allow_read_only, DatabaseChecks(tx)
             )
-            obj = tx.snapshot.entities[rt.name](**self._columns(tx, rt, record))
-            obj.flush()
-            record["id"] = obj.id
-            changes = self._finish_new(tx, rt, record, tags, actor)
-            tx.events.append(Event("created", rt.name, record["id"], actor, changes))
+            pending = _SideWrites(rt.name)
+            record = self._insert_new(tx, rt, prepared, actor, pending)
+            pending.write(tx)
+            tx.events.append(Event("created", rt.name, record["id"], actor, prepared.changes))
             return dict(record)
 
     def create_many(
@@ -369,40 +368,50 @@ class RecordsService:
         actor: Actor = SYSTEM,
         source: str = "import",
         keep_number: bool = True,
+        allow_read_only: frozenset[str] = frozenset(),
         on_error: Callable[[int, ValidationError], None] | None = None,
-    ) -> int:
+        on_stored: Callable[[int, dict[str, Any]], None] | None = None,
+    ) -> list[int]:
         """Create many records in the current transaction, each validated exactly like
-        :meth:`create`, written without keeping objects in memory (imports of a million
-        rows). ``rows`` yields ``(line, values)``; a row's :class:`ValidationError` goes to
-        ``on_error`` (which may raise to stop) and the row is skipped. Returns rows stored.
-        Hooks run per row; ``crm_after_commit`` gets one ``imported`` event."""
+        :meth:`create`, written in batches without keeping them in memory (imports of a
+        million rows). ``rows`` yields ``(line, values)``; a row's :class:`ValidationError`
+        goes to ``on_error`` (which may raise to stop) and the row is skipped;
+        ``on_stored(line, record)`` is told of each row stored. Returns the ids of the
+        records stored, in order.
+
+        Each row is checked and inserted in turn (a row may refer to an earlier one by its
+        number) and ``crm_after_save`` runs for it at once; the history, tag and search
+        entries are written a batch at a time. ``crm_after_commit`` gets one ``imported``
+        event."""
         tx = self.store.current_transaction()
         if tx is None or not tx.write:
             raise RuntimeError("create_many runs inside crm.transaction()")
+        if source not in SOURCES:
+            raise ValidationError({"source": f"must be one of {', '.join(SOURCES)}"})
         rt = tx.registry.type(type_name)
         self._require_allowed(tx, rt, None, actor, "create")
-        q = tx.quote
-        columns = [f for f in rt.fields if f.name != "id"]
-        insert = (
-            f"INSERT INTO {q(table_name(rt.name))} ({', '.join(q(f.column) for f in columns)}) "
-            f"VALUES ({', '.join('?' for _ in columns)}) RETURNING {q('id')}"
-        )
-        field_types = tx.registry.field_types
-        stored = 0
+        checks = DatabaseChecks(tx)
+        pending = _SideWrites(rt.name)
+        ids: list[int] = []
         for line, values in rows:
             try:
-                record, tags = self._prepare_new(tx, rt, values, actor, source, keep_number)
+                prepared = self._prepare_new(
+                    tx, rt, values, actor, source, keep_number, allow_read_only, checks
+                )
             except ValidationError as exc:
                 if on_error is None:
                     raise
                 on_error(line, exc)
                 continue
-            params = [field_types[f.type].to_storage(record.get(f.name)) for f in columns]
-            record["id"] = tx.execute(insert, params).fetchone()[0]
-            self._finish_new(tx, rt, record, tags, actor)
-            stored += 1
-        tx.events.append(Event("imported", rt.name, 0, actor, detail={"count": stored}))
-        return stored
+            record = self._insert_new(tx, rt, prepared, actor, pending)
+            ids.append(record["id"])
+            if on_stored is not None:
+                on_stored(line, record)
+            if len(pending) >= BULK_BATCH:
+                pending.write(tx)
+        pending.write(tx)
+        tx.events.append(Event("imported", rt.name, 0, actor, detail={"count": len(ids)}))
+        return ids
 
     def _prepare_new(
         self,
@@ -412,14 +421,14 @@ class RecordsService:
         actor: Actor,
         source: str,
         keep_number: bool,
-        allow_read_only: frozenset[str] = frozenset(),
-    ) -> tuple[dict[str, Any], list[str]]:
+        allow_read_only: frozenset[str],
+        checks: DatabaseChecks,
+    ) -> _NewRecord:
         """Validation, defaults, number and plugin rules of a new record (nothing written)."""
         values = dict(values)
         tags = normalize_tags(values.pop("tags", None))
         given_number = values.pop("number", None) if keep_number else None
         errors = unknown_fields(rt, values, allow_read_only=allow_read_only)
-        checks = DatabaseChecks(tx)
         clean = check_values(
             tx, rt, {k: v for k, v in values.items() if k not in errors}, errors, checks
         )
@@ -442,12 +451,6 @@ class RecordsService:
             raise ValidationError(errors)
         record["number"] = self._number_for(tx, rt, record, given_number)
         self._run_rules(tx, rt, record, None, actor, checks, set(record))
-        return record, tags
-
-    def _finish_new(
-        self, tx: Transaction, rt: RecordType, record: dict[str, Any], tags: list[str], actor: Actor
-    ) -> dict[str, tuple[Any, Any]]:
-        """History, search index, tags and ``crm_after_save`` of a record just inserted."""
         changes = {
             name: (None, value)
             for name, value in record.items()
@@ -455,22 +458,43 @@ class RecordsService:
         }
         if tags:
             changes["tags"] = ([], tags)
-            self._write_tags(tx, rt.name, record["id"], [], tags)
-        self._record_history(
-            tx, rt, record["id"], "created", actor, changes, now=record["created_at"]
+        return _NewRecord(record, tags, changes)
+
+    def _insert_new(
+        self, tx: Transaction, rt: RecordType, new: _NewRecord, actor: Actor, pending: _SideWrites
+    ) -> dict[str, Any]:
+        """Insert a prepared record, queue its history, tag and search entries, and run
+        ``crm_after_save``."""
+        field_types = tx.registry.field_types
+        columns = [f for f in rt.fields if f.name != "id"]
+        record = new.record
+        [record["id"]] = tx.snapshot.dialect.insert_many(
+            tx.connection(),
+            table_name(rt.name),
+            [f.column for f in columns],
+            [[field_types[f.type].to_storage(record.get(f.name)) for f in columns]],
+            returning="id",
         )
-        self._index(tx, rt, record)
-        record["tags"] = tags
+        ident = record["id"]
+        pending.history.append(
+            self._history_row(
+                tx, rt, ident, "created", actor, new.changes, now=record["created_at"]
+            )
+        )
+        pending.tags += [(rt.name, ident, tag) for tag in new.tags]
+        body = textsearch.index_text(self.search_body(tx, rt, record))
+        pending.search.append((ident, 0, record.get("assigned_to"), body))
+        record["tags"] = new.tags
         self.hook.crm_after_save(
             crm=self.crm,
             record_type=rt,
             record=record,
             old=None,
-            changes=changes,
+            changes=new.changes,
             actor=actor,
             created=True,
         )
-        return changes
+        return record
 
     def update(
         self,
@@ -802,6 +826,23 @@ class RecordsService:
         note: str | None = None,
         now: dt.datetime | None = None,
     ) -> None:
+        row = self._history_row(tx, rt, record_id, kind, actor, changes, note=note, now=now)
+        tx.snapshot.dialect.insert_many(tx.connection(), "crm_history", HISTORY_COLUMNS, [row])
+
+    def _history_row(
+        self,
+        tx: Transaction,
+        rt: RecordType,
+        record_id: int,
+        kind: str,
+        actor: Actor,
+        changes: dict[str, tuple[Any, Any]],
+        *,
+        note: str | None = None,
+        now: dt.datetime | None = None,
+    ) -> tuple:
+        """A ``crm_history`` row: who, when, what kind, and each field's old and new value
+        in JSON form."""
         field_types = tx.registry.field_types
         serialised = {}
         for name, (before, after) in changes.items():
@@ -811,18 +852,14 @@ class RecordsService:
                 continue
             ftype = field_types[field.type]
             serialised[name] = [ftype.to_json(before, field), ftype.to_json(after, field)]
-        tx.execute(
-            "INSERT INTO crm_history (record_type, record_id, kind, actor, at, changes, note) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?)",
-            (
-                rt.name,
-                record_id,
-                kind,
-                actor.ref,
-                now or utcnow(),
-                json.dumps(serialised, ensure_ascii=False) if serialised else None,
-                note,
-            ),
+        return (
+            rt.name,
+            record_id,
+            kind,
+            actor.ref,
+            now or utcnow(),
+            json.dumps(serialised, ensure_ascii=False) if serialised else None,
+            note,
         )
 
     def add_history(
@@ -938,17 +975,18 @@ class RecordsService:
             )
         )
 
-    def search_body(self, tx: Transaction, rt: RecordType, record: dict) -> str:
+    def search_body(self, tx: Transaction | None, rt: RecordType, record: dict) -> str:
         """The text of a record that search finds: number, title and searchable fields."""
+        registry = tx.registry if tx is not None else self.crm.registry
         parts = [record.get("number") or ""]
         for field in rt.fields:
             if field.name == rt.title_field or field.searchable:
                 value = record.get(field.name)
                 if value is None:
                     continue
-                ftype = tx.registry.field_types[field.type]
+                ftype = registry.field_types[field.type]
                 if field.type in ("picklist", "multipicklist"):
-                    picklist = tx.registry.picklist(field.picklist)
+                    picklist = registry.picklist(field.picklist)
                     codes = value if isinstance(value, list) else [value]
                     for code in codes:
                         parts.extend(
@@ -1240,13 +1278,11 @@ class RecordsService:
         return ", ".join(q(f.column) for f in rt.fields)
 
     def _from_row(self, snapshot: Snapshot, rt: RecordType, row) -> dict[str, Any]:
-        readers = snapshot.readers[rt.name]
-        field_types = snapshot.registry.field_types
-        record = {}
-        for field, raw in zip(rt.fields, row, strict=True):
-            value = field_types[field.type].from_storage(readers[field.name](raw))
-            record[field.name] = _normalise(field, value)
-        return record
+        converters = snapshot.row_converters[rt.name]
+        return {
+            field.name: raw if convert is None else convert(raw)
+            for field, convert, raw in zip(rt.fields, converters, row, strict=True)
+        }
 
     def _from_entity(self, snapshot: Snapshot, rt: RecordType, obj) -> dict[str, Any]:
         field_types = snapshot.registry.field_types
@@ -1279,6 +1315,38 @@ class RecordsService:
 
 
 _NOT_NULL = {"id", "number", "created_at", "modified_at", "deleted", "source"}
+#: New records whose history, tag and search rows :meth:`RecordsService.create_many`
+#: writes together.
+BULK_BATCH = 500
+
+
+@dataclass
+class _NewRecord:
+    """A record checked and numbered, waiting to be written."""
+
+    record: dict[str, Any]
+    tags: list[str]
+    changes: dict[str, tuple[Any, Any]]
+
+
+class _SideWrites:
+    """History, tag and search-index rows of new records, written a batch at a time."""
+
+    def __init__(self, type_name: str):
+        self.type_name = type_name
+        self.history: list[tuple] = []
+        self.tags: list[tuple] = []
+        self.search: list[tuple] = []
+
+    def __len__(self) -> int:
+        return len(self.history)
+
+    def write(self, tx: Transaction) -> None:
+        dialect, connection = tx.snapshot.dialect, tx.connection()
+        dialect.insert_many(connection, "crm_history", HISTORY_COLUMNS, self.history)
+        dialect.insert_many(connection, "crm_tag", ("record_type", "record_id", "tag"), self.tags)
+        search_index.put_new(tx, self.type_name, self.search)
+        self.history, self.tags, self.search = [], [], []
 
 
 def _link_sides(end: RelationEnd) -> tuple[str, str]:

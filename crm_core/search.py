@@ -125,7 +125,7 @@ class Search:
     ) -> list[Hit]:
         """Fetch candidates in growing batches until enough visible ones are found."""
         batch = max(limit * 4, 50)
-        results: list[Hit] = []
+        ranked: list[tuple] = []
         for _ in range(MAX_ROUNDS):
             with self.store.reading() as tx:
                 candidates = search_index.candidates(tx, stems, scope, batch)
@@ -138,19 +138,33 @@ class Search:
                 if key not in best or score > best[key][0]:
                     best[key] = (score, comment_id)
             visible = self._visible(best, actor, where)
-            results = []
+            ranked = []
             for (type_name, record_id), (score, comment_id) in sorted(
                 best.items(), key=lambda item: -item[1][0]
             ):
                 record = visible.get((type_name, record_id))
-                if record is None:
-                    continue
-                rt = self.crm.registry.type(type_name)
-                results.append(self._hit(rt, record, score, stems, comment_id))
-            if len(results) >= limit or len(candidates) < batch:
+                if record is not None:
+                    ranked.append((type_name, record, score, comment_id))
+            if len(ranked) >= limit or len(candidates) < batch:
                 break
             batch *= 4
-        return results
+        ranked = ranked[:limit]
+        bodies = self._comment_bodies([comment_id for *_, comment_id in ranked if comment_id])
+        return [
+            self._hit(self.crm.registry.type(type_name), record, score, stems, comment_id, bodies)
+            for type_name, record, score, comment_id in ranked
+        ]
+
+    def _comment_bodies(self, ids: list[int]) -> dict[int, str]:
+        """The text of the comments some hits were found in (one query)."""
+        if not ids:
+            return {}
+        with self.store.reading() as tx:
+            rows = tx.execute(
+                f"SELECT id, body FROM crm_comment WHERE id IN ({', '.join('?' for _ in ids)})",
+                ids,
+            ).fetchall()
+        return dict(rows)
 
     @staticmethod
     def _internal_comments(tx, candidates: list[tuple[str, int, int, float]]) -> set[int]:
@@ -187,7 +201,13 @@ class Search:
         return visible
 
     def _hit(
-        self, rt, record: dict[str, Any], score: float, stems: list[str], comment_id: int
+        self,
+        rt,
+        record: dict[str, Any],
+        score: float,
+        stems: list[str],
+        comment_id: int,
+        bodies: dict[int, str] | None = None,
     ) -> Hit:
         title_field = rt.field(rt.title_field)
         title_type = self.crm.registry.field_types[title_field.type]
@@ -195,11 +215,9 @@ class Search:
         snippet: list[tuple[str, bool]] = []
         if stems:
             if comment_id:
-                comment = self.crm.comments.get(comment_id)
-                snippet = textsearch.highlight(comment["body"], stems)
+                snippet = textsearch.highlight((bodies or {}).get(comment_id, ""), stems)
             else:
-                with self.store.reading() as tx:
-                    body = self.crm.records.search_body(tx, rt, record)
+                body = self.crm.records.search_body(None, rt, record)
                 snippet = textsearch.highlight(body.replace("\n", " · "), stems)
         return Hit(
             rt.name, record["id"], record["number"], title, score, snippet, comment_id, record

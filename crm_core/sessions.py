@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from .actors import Actor
 from .errors import NotFound, ValidationError
+from .i18n import msg
 
 if TYPE_CHECKING:
     from .runtime import CRM
@@ -108,7 +109,7 @@ class Sessions:
         """A new personal API token; the token itself is shown once and never stored."""
         name = " ".join((name or "").split())
         if not name or len(name) > 100:
-            raise ValidationError({"name": "give the token a name (1-100 characters)"})
+            raise ValidationError({"name": msg("give the token a name (1-100 characters)")})
         token = "crm_" + secrets.token_urlsafe(32)
         with self.store.transaction() as tx:
             row = tx.snapshot.system.ApiToken(
@@ -128,7 +129,7 @@ class Sessions:
         with self.store.transaction() as tx:
             row = tx.snapshot.system.ApiToken.get_for_update(id=token_id)
             if row is None or row.user_id != user_id or row.revoked:
-                raise NotFound(f"API token {token_id} not found")
+                raise NotFound(msg("API token {id} not found", id=token_id))
             row.revoked = True
 
     def actor_for_api_token(self, token: str | None) -> Actor | None:

@@ -13,6 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 from .fieldtypes import FieldError
+from .i18n import msg
 from .schema import Field, RecordType
 from .storage.entities import table_name
 from .storage.store import Transaction
@@ -26,6 +27,7 @@ class DatabaseChecks:
         self.registry = tx.registry
         self.current = current or {}
         self._owners: dict[str, bool] = {}
+        self._references: set[tuple[str, int]] = set()
 
     def current_value(self, field_name: str) -> Any:
         """The value the record being changed holds now (``None`` on create)."""
@@ -38,11 +40,17 @@ class DatabaseChecks:
         return self.registry.picklist(picklist).code_for(text)
 
     def reference_exists(self, target: str, record_id: int) -> bool:
+        """Whether the record exists and is not deleted; found ones are remembered for the
+        rest of the transaction (an import refers to the same accounts again and again)."""
+        if (target, record_id) in self._references:
+            return True
         q = self.tx.quote
         row = self.tx.execute(
             f"SELECT 1 FROM {q(table_name(target))} WHERE {q('id')} = ? AND {q('deleted')} = ?",
             (record_id, False),
         ).fetchone()
+        if row is not None:
+            self._references.add((target, record_id))
         return row is not None
 
     def reference_by_number(self, targets: tuple[str, ...], number: str) -> int | str | None:
@@ -107,7 +115,7 @@ def check_values(
                 if problem:
                     raise FieldError(problem)
         except FieldError as exc:
-            errors[name] = str(exc)
+            errors[name] = exc.message
             continue
         clean[name] = value
     return clean
@@ -122,15 +130,19 @@ def unknown_fields(
         field = rt.field(name)
         if field is None:
             settable = [f.name for f in rt.data_fields if not f.read_only]
-            errors[name] = f"is not a field of {rt.name}; fields: {', '.join(settable)}"
+            errors[name] = msg(
+                "is not a field of {type}; fields: {fields}",
+                type=rt.name,
+                fields=", ".join(settable),
+            )
         elif field.read_only and name not in allow_read_only:
-            errors[name] = "is read-only; the CRM sets it"
+            errors[name] = msg("is read-only; the CRM sets it")
     return errors
 
 
 def missing_required(rt: RecordType, record: dict[str, Any], names: list[Field]) -> dict[str, str]:
     return {
-        f.name: "is required"
+        f.name: msg("is required")
         for f in names
         if f.required and not f.hidden and record.get(f.name) in (None, [], "")
     }
@@ -153,5 +165,7 @@ def unique_clashes(
             (tx.registry.field_types[field.type].to_storage(value), record.get("id") or 0),
         ).fetchone()
         if row:
-            errors[field.name] = f"must be unique; {row[0]} already has {value!r}"
+            errors[field.name] = msg(
+                "must be unique; {number} already has {value!r}", number=row[0], value=value
+            )
     return errors

@@ -13,7 +13,7 @@ import bottle
 from .i18n import Catalog
 from .security import CRMPlugin, add_security_headers, json_error
 from .state import current
-from .templating import CORE, Templates
+from .templating import CORE, CORE_MESSAGES, Templates
 
 # Form bodies up to the upload limit are read into memory or a temp file by Bottle.
 bottle.BaseRequest.MEMFILE_MAX = 1024 * 1024
@@ -26,7 +26,7 @@ class Web:
         self.crm = crm
         self.debug = debug
         # The core's catalog is read last: a plugin cannot change the words of core pages.
-        self.catalog = Catalog([p.folder for p in crm.plugins if p.folder] + [CORE])
+        self.catalog = Catalog([p.folder for p in crm.plugins if p.folder] + [CORE_MESSAGES, CORE])
         self.templates = Templates(crm, self.catalog, debug=debug)
 
     def render(self, template: str, **context: Any) -> str:

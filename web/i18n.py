@@ -1,7 +1,8 @@
 """The translation catalog: every UI string goes through ``_()``.
 
 Strings are written in English in templates and code; ``locale/ru.toml`` next to the core
-web package and next to each plugin maps them to Russian. A plural entry is a list of the
+web package, the core (``crm_core/locale``, for its error messages) and each plugin maps
+them to Russian. A plural entry is a list of the
 three Russian forms (one, few, many): ``"{n} record" = ["{n} запись", "{n} записи",
 "{n} записей"]``. Record-type, field and picklist labels are not here: they come in both
 languages from the definitions.
@@ -11,6 +12,8 @@ from __future__ import annotations
 
 import tomllib
 from pathlib import Path
+
+from crm_core.i18n import Message
 
 LANGUAGES = ("en", "ru")
 
@@ -36,6 +39,14 @@ class Catalog:
                 self.messages["ru"].update(tomllib.loads(path.read_text(encoding="utf-8")))
 
     def gettext(self, language: str, message: str, **values: object) -> str:
+        """``message`` in ``language``. A :class:`crm_core.i18n.Message` (an error from the
+        core or a plugin) is looked up by its template and filled with its own values."""
+        if isinstance(message, Message):
+            values = {
+                name: self.gettext(language, value) if isinstance(value, Message) else value
+                for name, value in message.values.items()
+            }
+            message = message.template
         translated = self.messages.get(language, {}).get(message, message)
         if isinstance(translated, list):
             translated = translated[0]

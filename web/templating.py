@@ -23,10 +23,14 @@ from jinja2 import (
 )
 from markupsafe import Markup
 
+import crm_core
+
 from .i18n import Catalog
 from .state import current, take_flashes
 
 CORE = Path(__file__).parent
+#: The core's own catalog (crm_core/locale/ru.toml): its error messages in Russian.
+CORE_MESSAGES = Path(crm_core.__file__).parent
 
 
 class Templates:

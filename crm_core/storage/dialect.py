@@ -17,6 +17,7 @@ from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from pony.utils.utils import datetime2timestamp, timestamp2datetime
+from psycopg2.extras import execute_values
 
 SQLITE_PRAGMAS = (
     "PRAGMA journal_mode=WAL",
@@ -44,8 +45,35 @@ class Dialect:
 
     def execute(self, connection, sql: str, params: Sequence[Any] = ()):
         cursor = connection.cursor()
-        cursor.execute(self.adapt(sql), tuple(self.to_db(p) for p in params))
+        cursor.execute(self.adapt(sql), self.params(params))
         return cursor
+
+    def params(self, values: Sequence[Any]) -> tuple:
+        """Values in the form the driver stores them (most pass through unchanged)."""
+        return tuple(v if type(v) in _PLAIN else self.to_db(v) for v in values)
+
+    def insert_many(
+        self,
+        connection,
+        table: str,
+        columns: Sequence[str],
+        rows: Sequence[Sequence[Any]],
+        *,
+        returning: str | None = None,
+        template: str | None = None,
+    ) -> list[Any]:
+        """Insert many rows in as few round trips as the driver allows; with ``returning``,
+        the values of that column for the rows, in order. ``template`` (PostgreSQL) wraps
+        the placeholders, e.g. ``(%s, to_tsvector('simple', %s))``."""
+        names = ", ".join(self.quote(c) for c in columns)
+        single = (
+            f"INSERT INTO {self.quote(table)} ({names}) VALUES ({', '.join('?' for _ in columns)})"
+        )
+        if returning:
+            single += f" RETURNING {self.quote(returning)}"
+            return [self.execute(connection, single, row).fetchone()[0] for row in rows]
+        connection.cursor().executemany(self.adapt(single), [self.params(row) for row in rows])
+        return []
 
     def adapt(self, sql: str) -> str:
         return sql
@@ -74,6 +102,21 @@ class Dialect:
 
 def _identity(value: Any) -> Any:
     return value
+
+
+#: Parameter types every driver takes as they are.
+_PLAIN = frozenset({str, int, float, type(None)})
+
+
+def _sqlite_datetime(value: Any) -> Any:
+    """Pony stores ``YYYY-MM-DD HH:MM:SS.ffffff``; ``fromisoformat`` reads it fifty times
+    faster than Pony's ``strptime``."""
+    if value is None or isinstance(value, dt.datetime):
+        return value
+    try:
+        return dt.datetime.fromisoformat(value)
+    except ValueError:
+        return timestamp2datetime(value)
 
 
 def _casefold(value: Any) -> Any:
@@ -118,6 +161,8 @@ class SQLiteDialect(Dialect):
         cursor = connection.cursor()
         for pragma in SQLITE_PRAGMAS:
             cursor.execute(pragma)
+        # Everything stored is valid UTF-8; the C default is faster than Pony's replacement.
+        connection.text_factory = str
         # SQLite's lower() folds ASCII only; Russian text needs Python's casefold.
         connection.create_function("crm_fold", 1, _casefold, deterministic=True)
         # SQLite has no median or percentile aggregate.
@@ -142,7 +187,7 @@ class SQLiteDialect(Dialect):
 
     def reader(self, storage: type) -> Callable[[Any], Any]:
         if storage is dt.datetime:
-            return lambda v: v if v is None or isinstance(v, dt.datetime) else timestamp2datetime(v)
+            return _sqlite_datetime
         if storage is dt.date:
             return lambda v: v if v is None or isinstance(v, dt.date) else dt.date.fromisoformat(v)
         if storage is Decimal:
@@ -175,6 +220,26 @@ class PostgresDialect(Dialect):
 
     def adapt(self, sql: str) -> str:
         return sql.replace("%", "%%").replace("?", "%s")
+
+    #: Rows per statement of :meth:`insert_many` (one round trip each).
+    page_size = 1000
+
+    def insert_many(self, connection, table, columns, rows, *, returning=None, template=None):
+        if not rows:
+            return []
+        names = ", ".join(self.quote(c) for c in columns)
+        sql = f"INSERT INTO {self.quote(table)} ({names}) VALUES %s"
+        if returning:
+            sql += f" RETURNING {self.quote(returning)}"
+        found = execute_values(
+            connection.cursor(),
+            sql,
+            [self.params(row) for row in rows],
+            template=template,
+            page_size=self.page_size,
+            fetch=bool(returning),
+        )
+        return [row[0] for row in found] if returning else []
 
     def reader(self, storage: type) -> Callable[[Any], Any]:
         if storage is Decimal:

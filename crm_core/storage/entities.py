@@ -19,6 +19,9 @@ from pony.orm.core import Index
 from ..fieldtypes import FieldType
 from ..schema import Field, RecordType
 
+#: The columns of a ``crm_history`` row as the records service writes them.
+HISTORY_COLUMNS = ("record_type", "record_id", "kind", "actor", "at", "changes", "note")
+
 
 def attr_name(field_name: str) -> str:
     return "f_" + field_name

@@ -45,6 +45,39 @@ def put(
     tx.execute("INSERT INTO crm_search_fts (rowid, body) VALUES (?, ?)", (doc_id, stems))
 
 
+def put_new(
+    tx: Transaction, record_type: str, rows: list[tuple[int, int, str | None, str]]
+) -> None:
+    """Index records (or comments) that have no entry yet, many at once:
+    ``rows`` are ``(record_id, comment_id, owner, stems)``."""
+    if not rows:
+        return
+    dialect = tx.snapshot.dialect
+    connection = tx.connection()
+    if dialect.name == "postgres":
+        dialect.insert_many(
+            connection,
+            "crm_search_doc",
+            ("record_type", "record_id", "comment_id", "owner", "tsv"),
+            [(record_type, *row) for row in rows],
+            template="(%s, %s, %s, %s, to_tsvector('simple', %s))",
+        )
+        return
+    ids = dialect.insert_many(
+        connection,
+        "crm_search_doc",
+        ("record_type", "record_id", "comment_id", "owner"),
+        [(record_type, record_id, comment_id, owner) for record_id, comment_id, owner, _ in rows],
+        returning="id",
+    )
+    dialect.insert_many(
+        connection,
+        "crm_search_fts",
+        ("rowid", "body"),
+        [(doc_id, row[3]) for doc_id, row in zip(ids, rows, strict=True)],
+    )
+
+
 def set_owner(tx: Transaction, record_type: str, record_id: int, owner: str | None) -> None:
     tx.execute(
         "UPDATE crm_search_doc SET owner = ? WHERE record_type = ? AND record_id = ?",

@@ -24,6 +24,7 @@ import psycopg2
 from pony import orm
 
 from .. import registry as registry_module
+from ..fieldtypes import FieldType
 from ..registry import BaseSchema, Customizations, Registry
 from .dialect import Dialect, dialect_for
 from .entities import define_record_entity, define_system_entities, storage_type
@@ -41,6 +42,9 @@ class Snapshot:
     entities: dict[str, type]
     dialect: Dialect
     readers: dict[str, dict[str, Callable[[Any], Any]]] = field(default_factory=dict)
+    #: Per record type, for each column in field order: a function from the raw column value
+    #: to the record's value, or ``None`` where the raw value is the value.
+    row_converters: dict[str, list[Callable[[Any], Any] | None]] = field(default_factory=dict)
 
     @property
     def version(self) -> int:
@@ -72,8 +76,15 @@ class Transaction:
 
     def execute(self, sql: str, params: tuple | list = ()):
         """Run raw SQL (``?`` placeholders) on this transaction's connection."""
-        orm.flush()
-        return self.snapshot.dialect.execute(self.snapshot.db.get_connection(), sql, params)
+        return self.snapshot.dialect.execute(self.connection(), sql, params)
+
+    def connection(self):
+        """The DB-API connection of this transaction, with Pony's pending changes written
+        first, so raw SQL sees them."""
+        cache = self.snapshot.db._get_cache()
+        if cache.modified:
+            cache.flush()
+        return self.snapshot.db.get_connection()
 
     def quote(self, name: str) -> str:
         return self.snapshot.dialect.quote(name)
@@ -151,7 +162,11 @@ class Store:
             name: {f.name: _reader(dialect, f, registry) for f in rt.fields}
             for name, rt in registry.types.items()
         }
-        return Snapshot(registry, db, system, entities, dialect, readers)
+        converters = {
+            name: [_converter(f, registry, readers[name][f.name]) for f in rt.fields]
+            for name, rt in registry.types.items()
+        }
+        return Snapshot(registry, db, system, entities, dialect, readers, converters)
 
     def _read_customizations(self) -> Customizations:
         """Read custom fields, picklist changes and the version with a plain DB-API
@@ -255,6 +270,23 @@ class Store:
             "WHERE key = ?",
             (VERSION_KEY,),
         )
+
+
+def _converter(
+    field, registry: Registry, read: Callable[[Any], Any]
+) -> Callable[[Any], Any] | None:
+    """Raw column value → record value (reader, then the field type's ``from_storage``)."""
+    field_type = registry.field_types[field.type]
+    identity_read = read.__name__ == "_identity"
+    plain = type(field_type).from_storage is FieldType.from_storage
+    if field.name == "deleted":
+        return lambda v: bool(v)
+    if identity_read and plain:
+        return None
+    if plain:
+        return read
+    convert = field_type.from_storage
+    return lambda v: convert(read(v))
 
 
 def _reader(dialect: Dialect, field, registry: Registry) -> Callable[[Any], Any]:

@@ -9,7 +9,7 @@ product, letter case aside (:mod:`.serials`). The global search finds an asset b
 serial number in any letter case. Documentation: docs/modules/assets.md.
 """
 
-from crm_core import hookimpl
+from crm_core import hookimpl, msg
 from crm_schemas import schema_file
 
 from . import demo, serials
@@ -52,9 +52,10 @@ def crm_validate(crm, record_type, record, old):
     errors = {}
     sold, in_service = record.get("date_sold"), record.get("date_in_service")
     if sold and in_service and in_service < sold:
-        errors["date_in_service"] = (
-            f"must be on or after the date sold ({sold.isoformat()}); "
-            f"an asset cannot be in service before it was sold"
+        errors["date_in_service"] = msg(
+            "must be on or after the date sold ({date}); an asset cannot be in service before "
+            "it was sold",
+            date=sold.isoformat(),
         )
     if serials.changed(record, old):
         problem = serials.clash(crm, record)

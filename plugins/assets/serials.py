@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from crm_core import ValidationError, msg
 from crm_core.actors import Actor
-from crm_core.errors import ValidationError
 from crm_core.query import Condition
 
 if TYPE_CHECKING:
@@ -45,10 +45,18 @@ def clash(crm: CRM, asset: dict[str, Any]) -> str | None:
         found = crm.records.list(TYPE, where=where, deleted=deleted, limit=1).records
         if found:
             other = found[0]
-            where_it_is = " (in the recycle bin: restore or purge it first)" if deleted else ""
-            return (
-                f"is already used for this product by {other['number']} "
-                f"({other['name']}){where_it_is}; a serial number is unique per product"
+            if deleted:
+                return msg(
+                    "is already used for this product by {number} ({name}) (in the recycle bin: "
+                    "restore or purge it first); a serial number is unique per product",
+                    number=other["number"],
+                    name=other["name"],
+                )
+            return msg(
+                "is already used for this product by {number} ({name}); a serial number is "
+                "unique per product",
+                number=other["number"],
+                name=other["name"],
             )
     return None
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from crm_core import msg
 from crm_core.query import Condition
 
 from .names import account_name_key, email_key
@@ -42,11 +43,13 @@ def find_duplicates(crm, record_type, record: dict[str, Any]) -> list[dict[str, 
     """The ``crm_find_duplicates`` answer for accounts and contacts."""
     if record_type.name == "account":
         matches = accounts_named(crm, record.get("name"), limit=MAX_SHOWN + 1)
-        reason = "an account with the same name exists (compared ignoring letter case and spaces)"
+        reason = msg(
+            "an account with the same name exists (compared ignoring letter case and spaces)"
+        )
         title_field = "name"
     elif record_type.name == "contact":
         matches = contacts_with_email(crm, record.get("email"), limit=MAX_SHOWN + 1)
-        reason = "a contact with the same email exists (compared ignoring letter case)"
+        reason = msg("a contact with the same email exists (compared ignoring letter case)")
         title_field = "full_name"
     else:
         return []

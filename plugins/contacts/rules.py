@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from crm_core import NotFound
+from crm_core import NotFound, msg
 
 from .names import account_name_key, email_key, full_name
 
@@ -26,13 +26,14 @@ def contact_problems(record: dict[str, Any]) -> dict[str, str]:
     errors = {}
     start, end = record.get("support_start_date"), record.get("support_end_date")
     if start and end and end < start:
-        errors["support_end_date"] = (
-            f"must be on or after the support start date ({start.isoformat()}); "
-            "leave it empty for support without an end"
+        errors["support_end_date"] = msg(
+            "must be on or after the support start date ({start}); leave it empty for support "
+            "without an end",
+            start=start.isoformat(),
         )
     birthday = record.get("birthday")
     if birthday and birthday > dt.date.today():
-        errors["birthday"] = "cannot be in the future"
+        errors["birthday"] = msg("cannot be in the future")
     return errors
 
 
@@ -43,7 +44,7 @@ def account_problems(crm, record: dict[str, Any]) -> dict[str, str]:
         return {}
     own_id = record.get("id")
     if own_id is not None and parent_id == own_id:
-        return {"parent_account": "cannot be the account itself"}
+        return {"parent_account": msg("cannot be the account itself")}
     chain = []
     current = parent_id
     while current is not None:
@@ -54,11 +55,16 @@ def account_problems(crm, record: dict[str, Any]) -> dict[str, str]:
         chain.append(parent["number"])
         if own_id is not None and parent["parent_account"] == own_id:
             loop = " → ".join([record["number"], *chain, record["number"]])
-            return {"parent_account": f"would make a loop of member accounts: {loop}"}
+            return {
+                "parent_account": msg("would make a loop of member accounts: {loop}", loop=loop)
+            }
         if len(chain) > MAX_PARENT_DEPTH:
             return {
-                "parent_account": f"the chain of parent accounts is deeper than "
-                f"{MAX_PARENT_DEPTH} levels; choose a higher-level parent"
+                "parent_account": msg(
+                    "the chain of parent accounts is deeper than {depth} levels; choose a "
+                    "higher-level parent",
+                    depth=MAX_PARENT_DEPTH,
+                )
             }
         current = parent["parent_account"]
     return {}

@@ -13,7 +13,7 @@ page offers "New ticket" (:mod:`.web`). Settings (``[plugins.contracts]``):
 Documentation: docs/modules/contracts.md.
 """
 
-from crm_core import hookimpl
+from crm_core import hookimpl, msg
 from crm_schemas import schema_file
 
 from . import alerts, demo, usage, web
@@ -45,10 +45,12 @@ def crm_validate(record_type, record):
     errors = {}
     start, due = record.get("start_date"), record.get("due_date")
     if start and due and due < start:
-        errors["due_date"] = f"must be on or after the start date ({start.isoformat()})"
+        errors["due_date"] = msg(
+            "must be on or after the start date ({date})", date=start.isoformat()
+        )
     total = record.get("total_units")
     if total is not None and total < 0:
-        errors["total_units"] = "cannot be negative"
+        errors["total_units"] = msg("cannot be negative")
     return errors
 
 

@@ -13,8 +13,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from crm_core import NotFound, msg
 from crm_core.actors import Actor
-from crm_core.errors import NotFound
 from crm_core.query import every
 from crm_core.schema import text
 
@@ -33,7 +33,7 @@ def entry(crm: CRM, key: int | str) -> dict[str, Any]:
     """A published entry by id or number; any other is :class:`NotFound`."""
     record = crm.records.get(TYPE, key, actor=READER)
     if record["status"] != PUBLISHED.value:
-        raise NotFound(f"{TYPE} {key} not found")
+        raise NotFound(msg("{type} {key} not found", type=TYPE, key=key))
     return record
 
 
@@ -93,7 +93,7 @@ def attachment_file(crm: CRM, attachment_id: int) -> tuple[dict[str, Any], Path]
     """A file for download, if it belongs to a published entry (not an internal comment)."""
     attachment, path = crm.attachments.open(attachment_id, actor=READER)
     if attachment["record_type"] != TYPE:
-        raise NotFound(f"attachment {attachment_id} not found")
+        raise NotFound(msg("attachment {id} not found", id=attachment_id))
     entry(crm, attachment["record_id"])
     return attachment, path
 

@@ -17,8 +17,8 @@ import time
 from collections import OrderedDict, deque
 from typing import TYPE_CHECKING
 
+from crm_core import NotFound, msg
 from crm_core.actors import SYSTEM
-from crm_core.errors import NotFound
 
 from . import knowledge
 
@@ -36,7 +36,7 @@ def vote(crm: CRM, key: int | str, helpful: bool) -> dict[str, int]:
     with crm.transaction():
         record = crm.records.lock(knowledge.TYPE, key)
         if record["status"] != knowledge.PUBLISHED.value:
-            raise NotFound(f"{knowledge.TYPE} {key} not found")
+            raise NotFound(msg("{type} {key} not found", type=knowledge.TYPE, key=key))
         record = crm.records.update(
             knowledge.TYPE,
             record["id"],

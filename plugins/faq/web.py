@@ -23,7 +23,7 @@ from urllib.parse import quote
 
 import bottle
 
-from crm_core.errors import NotFound, ValidationError
+from crm_core import NotFound, ValidationError, msg
 from crm_web import toolkit
 
 from . import knowledge, public, votes
@@ -141,7 +141,7 @@ def register(crm, app) -> None:
         query = toolkit.query()
         words = (query.get("q") or "").strip()[:MAX_QUERY]
         if not words:
-            raise ValidationError({"q": "is required: the words to look for"})
+            raise ValidationError({"q": msg("is required: the words to look for")})
         hits = public.search(
             crm,
             words,
@@ -182,7 +182,7 @@ def register(crm, app) -> None:
             path.name, root=str(path.parent), mimetype=attachment["content_type"]
         )
         if isinstance(response, bottle.HTTPError):
-            raise NotFound("the file is missing from the file store")
+            raise NotFound(msg("the file is missing from the file store"))
         response.set_header(
             "Content-Disposition", f"attachment; filename*=UTF-8''{quote(attachment['filename'])}"
         )
@@ -207,9 +207,11 @@ def _vote_body() -> dict[str, Any]:
         try:
             data = json.loads(bottle.request.body.read(4096) or b"{}")
         except (ValueError, UnicodeDecodeError):
-            raise ValidationError({"body": "is not valid JSON"}) from None
+            raise ValidationError({"body": msg("is not valid JSON")}) from None
         if not isinstance(data, dict):
-            raise ValidationError({"body": 'must be a JSON object like {"helpful": true}'})
+            raise ValidationError(
+                {"body": msg("must be a JSON object like {example}", example='{"helpful": true}')}
+            )
         return data
     return dict(toolkit.form())
 
@@ -220,14 +222,16 @@ def _helpful(data: dict[str, Any]) -> bool:
         return value
     if isinstance(value, str) and value.strip().lower() in YES + NO:
         return value.strip().lower() in YES
-    raise ValidationError({"helpful": "must be true (it helped) or false (it did not)"})
+    raise ValidationError({"helpful": msg("must be true (it helped) or false (it did not)")})
 
 
 def _product_id(raw: str | None) -> int | None:
     if not raw:
         return None
     if not raw.isdigit():
-        raise ValidationError({"product": f"must be a product id, like 12 (got {raw!r})"})
+        raise ValidationError(
+            {"product": msg("must be a product id, like 12 (got {value!r})", value=raw)}
+        )
     return int(raw)
 
 
@@ -235,5 +239,7 @@ def _limit(raw: str | None) -> int:
     if not raw:
         return 20
     if not raw.isdigit() or not 1 <= int(raw) <= MAX_API_LIMIT:
-        raise ValidationError({"limit": f"must be a whole number from 1 to {MAX_API_LIMIT}"})
+        raise ValidationError(
+            {"limit": msg("must be a whole number from 1 to {limit}", limit=MAX_API_LIMIT)}
+        )
     return int(raw)

@@ -11,7 +11,7 @@ plugins learn about conversions through ``crm_lead_converted`` (:mod:`.hookspecs
 Documentation: docs/modules/leads.md.
 """
 
-from crm_core import hookimpl
+from crm_core import hookimpl, msg
 from crm_core.query import Condition
 from crm_plugins.contacts.names import full_name
 from crm_schemas import schema_file
@@ -37,9 +37,9 @@ def crm_register_record_types():
 
 
 def read_only_reason(crm, lead) -> str:
-    return (
-        f"{converted_summary(crm, lead)}; a converted lead cannot be changed, "
-        "edit the records it became instead"
+    return msg(
+        "{summary}; a converted lead cannot be changed, edit the records it became instead",
+        summary=converted_summary(crm, lead),
     )
 
 

@@ -24,8 +24,9 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
-from crm_core import Conflict, PermissionDenied, ValidationError
+from crm_core import Conflict, PermissionDenied, ValidationError, msg
 from crm_core.actors import SYSTEM
+from crm_core.i18n import either
 from crm_core.schema import text
 from crm_plugins.contacts.duplicates import accounts_named
 
@@ -85,13 +86,23 @@ def refuse_unconvertible(crm, lead: dict[str, Any], actor) -> None:
     """Raise :class:`~crm_core.Conflict` for a lead converted before, and
     :class:`~crm_core.PermissionDenied` when ``actor`` may not convert it."""
     if lead["converted"]:
-        raise Conflict(f"{converted_summary(crm, lead)}; a lead can be converted only once")
+        raise Conflict(
+            msg(
+                "{summary}; a lead can be converted only once",
+                summary=converted_summary(crm, lead),
+            )
+        )
     if not crm.records.can("lead", lead, actor, "edit"):
-        raise PermissionDenied(f"you may not convert {lead['number']}: you may not edit it")
+        raise PermissionDenied(
+            msg("you may not convert {number}: you may not edit it", number=lead["number"])
+        )
     if not any(crm.records.can(target, None, actor, "create") for target in ("account", "contact")):
         raise PermissionDenied(
-            f"you may not convert {lead['number']}: a conversion creates an account or a "
-            "contact, and you may create neither"
+            msg(
+                "you may not convert {number}: a conversion creates an account or a contact, "
+                "and you may create neither",
+                number=lead["number"],
+            )
         )
 
 
@@ -186,22 +197,26 @@ def convert(
 def _check_options(create_account, create_contact, create_deal, values, move_to) -> None:
     errors = {}
     if not (create_account or create_contact):
-        errors["create_account"] = (
+        errors["create_account"] = msg(
             "convert the lead into an account, a contact or both: at least one is needed"
         )
     created = {"account": create_account, "contact": create_contact, "deal": create_deal}
     for target in values:
         if target not in created:
-            errors[f"values.{target}"] = (
-                f"unknown target; a lead converts into {', '.join(mapping.TARGETS)}"
+            errors[f"values.{target}"] = msg(
+                "unknown target; a lead converts into {targets}",
+                targets=", ".join(mapping.TARGETS),
             )
         elif not created[target]:
-            errors[f"values.{target}"] = f"values are given for the {target}, which is not created"
+            errors[f"values.{target}"] = msg(
+                "values are given for the {target}, which is not created", target=target
+            )
     if move_to is not None and (move_to not in MOVE_TARGETS or not created[move_to]):
         chosen = [target for target in MOVE_TARGETS if created[target]]
-        errors["move_to"] = (
+        errors["move_to"] = msg(
             "comments, attachments and links move to the account or the contact the lead "
-            f"becomes: {' or '.join(chosen) or 'choose one of them to create'}"
+            "becomes: {choices}",
+            choices=either(chosen) or msg("choose one of them to create"),
         )
     if errors:
         raise ValidationError(errors)
@@ -220,12 +235,15 @@ def _create(crm, type_name, values, owner, lead, actor) -> dict[str, Any]:
         for name, message in exc.errors.items():
             if message == "is required" and name in sources:
                 label = text(lead_type.field(sources[name]).label)
-                message = (
-                    f"is required; it is filled from the lead's {label.lower()} "
-                    f"({sources[name]}), which is empty in {lead['number']}"
+                message = msg(
+                    "is required; it is filled from the lead's {label} ({field}), which is "
+                    "empty in {number}",
+                    label=label.lower(),
+                    field=sources[name],
+                    number=lead["number"],
                 )
             elif message == "is required":
-                message = "is required; give a value for it, or map a lead field to it"
+                message = msg("is required; give a value for it, or map a lead field to it")
             errors[f"{type_name}.{name}"] = message
         raise ValidationError(errors) from None
 
@@ -253,6 +271,17 @@ def converted_summary(crm, lead: dict[str, Any]) -> str:
     ]
     titles = crm.records.titles(refs)
     numbers = [titles[ref]["number"] for ref in refs if ref in titles]
-    when = f" on {lead['converted_at'].date().isoformat()}" if lead.get("converted_at") else ""
-    into = f" into {', '.join(numbers)}" if numbers else ""
-    return f"{lead['number']} was converted{when}{into}"
+    number, into = lead["number"], ", ".join(numbers)
+    if lead.get("converted_at"):
+        date = lead["converted_at"].date().isoformat()
+        if numbers:
+            return msg(
+                "{number} was converted on {date} into {records}",
+                number=number,
+                date=date,
+                records=into,
+            )
+        return msg("{number} was converted on {date}", number=number, date=date)
+    if numbers:
+        return msg("{number} was converted into {records}", number=number, records=into)
+    return msg("{number} was converted", number=number)

@@ -14,7 +14,7 @@ import copy
 from dataclasses import dataclass
 from typing import Any
 
-from crm_core import PermissionDenied, ValidationError
+from crm_core import PermissionDenied, ValidationError, msg
 from crm_core.schema import text
 
 SCOPE, KEY = "plugin:leads", "mapping"
@@ -131,7 +131,13 @@ def parse_target(text: str) -> tuple[str, str]:
     target_type, dot, target_field = text.strip().partition(".")
     if not dot or target_type not in TARGETS or not target_field:
         raise ValidationError(
-            {"target": f"{text!r}: write TYPE.FIELD, where TYPE is one of {', '.join(TARGETS)}"}
+            {
+                "target": msg(
+                    "{target!r}: write TYPE.FIELD, where TYPE is one of {types}",
+                    target=text,
+                    types=", ".join(TARGETS),
+                )
+            }
         )
     return target_type, target_field
 
@@ -146,7 +152,9 @@ def set_entry(crm, lead_field: str, target: str, *, actor) -> Entry:
         raise ValidationError({"lead_field": source_problem})
     target_problem = problem(registry, lead_field, target_type, target_field)
     if target_problem:
-        raise ValidationError({"target": f"{target}: {target_problem}"})
+        raise ValidationError(
+            {"target": msg("{target}: {problem}", target=target, problem=target_problem)}
+        )
     mapping = stored(crm)
     mapping.setdefault(target_type, {})[target_field] = lead_field
     crm.set_setting(SCOPE, KEY, mapping)
@@ -161,7 +169,14 @@ def unset_entry(crm, target: str, *, actor) -> None:
     if target_field not in mapping.get(target_type, {}):
         mapped = ", ".join(f"{target_type}.{name}" for name in mapping.get(target_type, {}))
         raise ValidationError(
-            {"target": f"{target} is not mapped; mapped {target_type} fields: {mapped or '(none)'}"}
+            {
+                "target": msg(
+                    "{target} is not mapped; mapped {type} fields: {fields}",
+                    target=target,
+                    type=target_type,
+                    fields=mapped or msg("(none)"),
+                )
+            }
         )
     del mapping[target_type][target_field]
     crm.set_setting(SCOPE, KEY, mapping)
@@ -189,8 +204,10 @@ def lead_field_problem(registry, lead_field: str) -> str | None:
     field = registry.type("lead").field(lead_field)
     if field is None or field.system or lead_field in CONVERSION_FIELDS:
         choices = [f.name for f in lead_fields(registry)]
-        return (
-            f"{lead_field!r} is not a lead field that can be copied; fields: {', '.join(choices)}"
+        return msg(
+            "{field!r} is not a lead field that can be copied; fields: {fields}",
+            field=lead_field,
+            fields=", ".join(choices),
         )
     return None
 
@@ -199,20 +216,25 @@ def problem(registry, lead_field: str, target_type: str, target_field: str) -> s
     """Why ``lead_field`` cannot fill ``target_type.target_field``, or ``None``."""
     rt = registry.types.get(target_type)
     if rt is None:
-        return f"record type {target_type!r} is not enabled"
+        return msg("record type {type!r} is not enabled", type=target_type)
     source = registry.type("lead").field(lead_field)
     if source is None or not _copyable(source):
-        return f"the lead has no field {lead_field!r}"
+        return msg("the lead has no field {field!r}", field=lead_field)
     target = rt.field(target_field)
     if target is None:
         settable = [f.name for f in target_fields(registry, target_type)]
-        return f"{target_type} has no field {target_field!r}; fields: {', '.join(settable)}"
+        return msg(
+            "{type} has no field {field!r}; fields: {fields}",
+            type=target_type,
+            field=target_field,
+            fields=", ".join(settable),
+        )
     if target.system or target.read_only:
-        return "the CRM sets this field itself"
+        return msg("the CRM sets this field itself")
     if (target_type, target_field) in LINK_FIELDS:
-        return f"the conversion links the {target_field} it creates or reuses"
+        return msg("the conversion links the {field} it creates or reuses", field=target_field)
     if target.hidden:
-        return "the field is hidden"
+        return msg("the field is hidden")
     return _type_problem(source, target)
 
 
@@ -232,26 +254,33 @@ def _fillable(target_type: str, field) -> bool:
 def _type_problem(source, target) -> str | None:
     if source.type == target.type:
         if source.picklist != target.picklist:
-            return (
-                f"it uses picklist {target.picklist!r} and the lead field uses "
-                f"{source.picklist!r}; map fields with the same picklist"
+            return msg(
+                "it uses picklist {picklist!r} and the lead field uses {lead_picklist!r}; map "
+                "fields with the same picklist",
+                picklist=target.picklist,
+                lead_picklist=source.picklist,
             )
         if not set(source.target) <= set(target.target):
-            return (
-                f"it refers to {', '.join(target.target)}; the lead field refers to "
-                f"{', '.join(source.target)}"
+            return msg(
+                "it refers to {types}; the lead field refers to {lead_types}",
+                types=", ".join(target.target),
+                lead_types=", ".join(source.target),
             )
         return None
     if target.type in ("text", "long_text") and source.type in _TEXTUAL:
         return None
     if target.type in _NUMBERS and source.type in _NUMBERS and target.type != "integer":
         return None
-    return f"a {source.type} field cannot fill a {target.type} field"
+    return msg(
+        "a {lead_type} field cannot fill a {type} field",
+        lead_type=source.type,
+        type=target.type,
+    )
 
 
 def _require_admin(actor) -> None:
     if not actor.is_admin:
-        raise PermissionDenied("only administrators may change the lead conversion mapping")
+        raise PermissionDenied(msg("only administrators may change the lead conversion mapping"))
 
 
 def describe(crm, entry: Entry, language: str = "en") -> dict[str, Any]:

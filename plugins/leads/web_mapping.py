@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from crm_core import PermissionDenied, ValidationError
+from crm_core import PermissionDenied, ValidationError, msg
 from crm_core.schema import text
 from crm_web import toolkit
 
@@ -57,7 +57,7 @@ def register(crm, app) -> None:
                 mapping.reset(crm, actor=actor)
                 message = gettext("The default mapping applies again.")
             else:
-                raise ValidationError({"action": "choose set, unset or reset"})
+                raise ValidationError({"action": msg("choose set, unset or reset")})
         except ValidationError as exc:
             toolkit.status(422)
             return render(app, crm, chosen=chosen, errors=exc.errors, failed=action)
@@ -68,7 +68,7 @@ def register(crm, app) -> None:
 def require_admin() -> None:
     if not toolkit.actor().is_admin:
         raise PermissionDenied(
-            "only administrators may view and change the lead conversion mapping"
+            msg("only administrators may view and change the lead conversion mapping")
         )
 
 

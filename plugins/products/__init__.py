@@ -7,7 +7,7 @@ related list (a many-to-many relation added through ``crm_extend_record_types``)
 plugin needs neither of them. Documentation: docs/modules/products.md.
 """
 
-from crm_core import hookimpl
+from crm_core import hookimpl, msg
 from crm_schemas import schema_file
 
 from . import demo
@@ -48,7 +48,7 @@ def crm_validate(record_type, record):
         return None
     price = record.get("unit_price")
     if price is not None and price < 0:
-        return {"unit_price": "cannot be negative"}
+        return {"unit_price": msg("cannot be negative")}
     return None
 
 

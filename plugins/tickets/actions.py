@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from crm_core import Conflict, PermissionDenied, ValidationError
+from crm_core import Conflict, PermissionDenied, ValidationError, msg
 from crm_core.actors import SYSTEM, Actor
 
 from . import sla
@@ -80,17 +80,33 @@ def merge(crm: CRM, key: int | str, into: int | str, *, actor: Actor = SYSTEM) -
         duplicate_ticket = crm.records.get(TYPE, key, actor=actor)
         survivor = crm.records.get(TYPE, into, actor=actor)
         if duplicate_ticket["id"] == survivor["id"]:
-            raise ValidationError({"into": "must be another ticket: a ticket cannot absorb itself"})
+            raise ValidationError(
+                {"into": msg("must be another ticket: a ticket cannot absorb itself")}
+            )
         for ticket in (duplicate_ticket, survivor):
             if ticket.get("merged_into"):
                 target = crm.records.get(TYPE, ticket["merged_into"], include_deleted=True)
-                hint = f"; merge into {target['number']} instead" if ticket is survivor else ""
+                if ticket is survivor:
+                    raise Conflict(
+                        msg(
+                            "{number} was already merged into {other}; merge into {other} instead",
+                            number=ticket["number"],
+                            other=target["number"],
+                        )
+                    )
                 raise Conflict(
-                    f"{ticket['number']} was already merged into {target['number']}{hint}"
+                    msg(
+                        "{number} was already merged into {other}",
+                        number=ticket["number"],
+                        other=target["number"],
+                    )
                 )
             if not crm.records.can(TYPE, ticket, actor, "edit"):
                 raise PermissionDenied(
-                    f"you may not change {ticket['number']}, so you cannot merge these tickets"
+                    msg(
+                        "you may not change {number}, so you cannot merge these tickets",
+                        number=ticket["number"],
+                    )
                 )
         moved = crm.records.move_activity(
             TYPE,
@@ -141,17 +157,19 @@ def to_faq(crm: CRM, key: int | str, *, actor: Actor = SYSTEM) -> dict[str, Any]
     product → product, solution and public comments → answer. Returns the FAQ record."""
     if not crm.is_enabled(FAQ):
         raise Conflict(
-            "the FAQ module is not enabled, so tickets cannot be converted to FAQ entries; "
-            'an administrator can add "faq" to [crm] enabled in plugins.toml'
+            msg(
+                "the FAQ module is not enabled, so tickets cannot be converted to FAQ entries; "
+                'an administrator can add "faq" to [crm] enabled in plugins.toml'
+            )
         )
     if not may_convert_to_faq(crm, actor):
-        raise PermissionDenied("you may not create FAQ entries, so you cannot convert tickets")
+        raise PermissionDenied(msg("you may not create FAQ entries, so you cannot convert tickets"))
     with crm.transaction():
         ticket = crm.records.get(TYPE, key, actor=actor)
         solution = (ticket.get("solution") or "").strip()
         if not solution:
             raise ValidationError(
-                {"solution": "is empty; write the solution first: it becomes the FAQ answer"}
+                {"solution": msg("is empty; write the solution first: it becomes the FAQ answer")}
             )
         comments = crm.comments.list(TYPE, ticket["id"], actor=actor)
         values = {

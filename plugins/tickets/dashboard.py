@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import TYPE_CHECKING, Any
 
-from crm_core import ValidationError
+from crm_core import ValidationError, msg
 from crm_core.actors import SYSTEM, Actor
 from crm_core.query import Condition
 
@@ -33,7 +33,7 @@ def support_dashboard(
     last one being today), and the median working minutes to the first response and to
     the resolution of the tickets answered / closed in that period."""
     if not 1 <= days <= 366:
-        raise ValidationError({"days": "must be between 1 and 366"})
+        raise ValidationError({"days": msg("must be between 1 and 366")})
     now = now or sla.utcnow()
     open_codes = queues.open_statuses(crm)
     still_open = Condition("status", "in", open_codes)

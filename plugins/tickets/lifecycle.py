@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from crm_core import msg
 from crm_core.actors import SYSTEM, Actor
 
 from . import sla
@@ -27,10 +28,11 @@ def validate(crm: CRM, ticket: dict[str, Any], old: dict[str, Any] | None) -> di
     if not settings(crm)["require_solution_to_close"]:
         return {}
     if old is not None and old.get("status") == sla.CLOSED:
-        return {"solution": "cannot be emptied while the ticket is closed; re-open it first"}
+        return {"solution": msg("cannot be emptied while the ticket is closed; re-open it first")}
     return {
-        "solution": "is required to close a ticket: describe how the problem was solved, "
-        "then close it"
+        "solution": msg(
+            "is required to close a ticket: describe how the problem was solved, then close it"
+        )
     }
 
 

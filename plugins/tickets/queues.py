@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import TYPE_CHECKING, Any
 
-from crm_core import NotFound
+from crm_core import NotFound, msg
 from crm_core.actors import Actor
 from crm_core.query import And, Condition, Or, Where
 
@@ -117,4 +117,10 @@ def view(crm: CRM, name: str, actor: Actor, now: dt.datetime) -> dict[str, Any]:
     for candidate in views:
         if candidate["name"] == name:
             return candidate
-    raise NotFound(f"no ticket queue {name!r}; queues: {', '.join(v['name'] for v in views)}")
+    raise NotFound(
+        msg(
+            "no ticket queue {name!r}; queues: {queues}",
+            name=name,
+            queues=", ".join(v["name"] for v in views),
+        )
+    )

@@ -14,7 +14,7 @@ from urllib.parse import urlencode
 
 import bottle
 
-from crm_core import Conflict, NotFound, PermissionDenied, ValidationError
+from crm_core import Conflict, NotFound, PermissionDenied, ValidationError, msg
 from crm_core.query import Condition, Or
 from crm_web import toolkit
 
@@ -156,13 +156,14 @@ def register(crm: CRM, app) -> None:
         try:
             faq = actions.to_faq(crm, ticket["id"], actor=toolkit.actor())
         except ValidationError as exc:
-            message = exc.message
+            message = gettext(exc.message)
             if "solution" in exc.errors:
                 message = gettext("Write the solution first: it becomes the FAQ answer.")
             toolkit.flash(message, "error")
             return toolkit.redirect(back)
         except (Conflict, PermissionDenied) as exc:
-            toolkit.flash(exc.message, "error")
+            # Translated now: a flash travels in a cookie as plain text.
+            toolkit.flash(gettext(exc.message), "error")
             return toolkit.redirect(back)
         toolkit.flash(
             gettext(
@@ -205,7 +206,7 @@ def _days(raw: str | None) -> int:
     if not raw:
         return dashboard.DEFAULT_DAYS
     if not raw.isdigit():
-        raise ValidationError({"days": "must be a whole number of days, from 1 to 366"})
+        raise ValidationError({"days": msg("must be a whole number of days, from 1 to 366")})
     return int(raw)
 
 
