@@ -22,6 +22,7 @@ import filetype
 
 from .actors import SYSTEM, Actor
 from .errors import NotFound, PermissionDenied, TooLarge, ValidationError
+from .fieldtypes import fits_id
 from .i18n import msg
 
 if TYPE_CHECKING:
@@ -29,14 +30,12 @@ if TYPE_CHECKING:
     from .storage.store import Transaction
 
 CHUNK = 1 << 16
-#: Types a browser would render or run if served inline; always downloaded as files.
-ACTIVE_TYPES = {
-    "text/html",
-    "application/xhtml+xml",
-    "image/svg+xml",
-    "text/javascript",
-    "application/javascript",
-}
+#: Types a browser may show inline (an image, a PDF, plain text). Everything else is only
+#: ever downloaded, as ``application/octet-stream``: HTML, SVG, XML and scripts uploaded by
+#: one user must never run in another user's session.
+INLINE_TYPES = frozenset(
+    {"image/png", "image/jpeg", "image/gif", "image/webp", "application/pdf", "text/plain"}
+)
 
 
 def utcnow() -> dt.datetime:
@@ -107,7 +106,11 @@ class Attachments:
                 ):
                     raise PermissionDenied(msg("you may not attach files to this record"))
                 if comment_id is not None:
-                    comment = tx.snapshot.system.Comment.get(id=comment_id)
+                    comment = (
+                        tx.snapshot.system.Comment.get(id=comment_id)
+                        if fits_id(comment_id)
+                        else None
+                    )
                     if comment is None or (comment.record_type, comment.record_id) != (
                         type_name,
                         record["id"],
@@ -115,16 +118,18 @@ class Attachments:
                         raise ValidationError(
                             {"comment_id": msg("is not a comment of this record")}
                         )
-                stored = tx.snapshot.system.StoredFile.get(sha256=sha256)
-                if stored is None:
-                    tx.snapshot.system.StoredFile(
-                        sha256=sha256, size=size, content_type=content_type, created_at=utcnow()
-                    )
+                # Two uploads of the same content at once: both insert, one row results.
+                tx.execute(
+                    "INSERT INTO crm_file (sha256, size, content_type, created_at) "
+                    "VALUES (?, ?, ?, ?) ON CONFLICT (sha256) DO NOTHING",
+                    (sha256, size, content_type, utcnow()),
+                )
+                # Always put the content in place: a purge of the same content that
+                # commits meanwhile must not leave this attachment without its file.
                 target = self.path_for(sha256)
-                if not target.exists():
-                    target.parent.mkdir(parents=True, exist_ok=True)
-                    os.replace(temporary, target)
-                    temporary = None
+                target.parent.mkdir(parents=True, exist_ok=True)
+                os.replace(temporary, target)
+                temporary = None
                 attachment = tx.snapshot.system.Attachment(
                     record_type=type_name,
                     record_id=record["id"],
@@ -213,7 +218,11 @@ class Attachments:
     def open(self, attachment_id: int, *, actor: Actor = SYSTEM) -> tuple[dict[str, Any], Path]:
         """The attachment's details and the path of its content, if ``actor`` may see it."""
         with self.store.reading() as tx:
-            attachment = tx.snapshot.system.Attachment.get(id=attachment_id)
+            attachment = (
+                tx.snapshot.system.Attachment.get(id=attachment_id)
+                if fits_id(attachment_id)
+                else None
+            )
             if attachment is None or attachment.deleted:
                 raise NotFound(_no_attachment(attachment_id))
             self.crm.records.get(attachment.record_type, attachment.record_id, actor=actor)
@@ -223,7 +232,11 @@ class Attachments:
 
     def delete(self, attachment_id: int, *, actor: Actor = SYSTEM) -> None:
         with self.store.transaction() as tx:
-            attachment = tx.snapshot.system.Attachment.get_for_update(id=attachment_id)
+            attachment = (
+                tx.snapshot.system.Attachment.get_for_update(id=attachment_id)
+                if fits_id(attachment_id)
+                else None
+            )
             if attachment is None or attachment.deleted:
                 raise NotFound(_no_attachment(attachment_id))
             record = self.crm.records.get(attachment.record_type, attachment.record_id, actor=actor)
@@ -291,5 +304,5 @@ class Attachments:
             "uploaded_by": attachment.uploaded_by,
             "created_at": attachment.created_at,
             "sha256": attachment.sha256,
-            "inline_safe": attachment.content_type not in ACTIVE_TYPES,
+            "inline_safe": attachment.content_type in INLINE_TYPES,
         }

@@ -14,6 +14,8 @@ from typing import TYPE_CHECKING, Any
 from . import textsearch
 from .actors import SYSTEM, Actor
 from .errors import NotFound, PermissionDenied, ValidationError
+from .fieldtypes import fits_id
+from .i18n import msg
 from .storage import search_index
 from .storage.entities import HISTORY_COLUMNS, table_name
 
@@ -38,10 +40,12 @@ def history_note(comment_id: int, internal: bool) -> str:
 
 def _clean_body(body: Any) -> str:
     if not isinstance(body, str) or not body.strip():
-        raise ValidationError({"body": "is required"})
+        raise ValidationError({"body": msg("is required")})
     body = body.replace("\r\n", "\n").strip()
     if len(body) > MAX_COMMENT:
-        raise ValidationError({"body": f"must be at most {MAX_COMMENT} characters"})
+        raise ValidationError(
+            {"body": msg("must be at most {limit} characters", limit=MAX_COMMENT)}
+        )
     return body
 
 
@@ -62,12 +66,14 @@ class Comments:
     ) -> dict[str, Any]:
         body = _clean_body(body)
         if actor.kind == "contact" and internal:
-            raise PermissionDenied("customers cannot write internal comments")
+            raise PermissionDenied(msg("customers cannot write internal comments"))
         with self.store.transaction() as tx:
             record = self.crm.records.get(type_name, record_id, actor=actor)
             rt = tx.registry.type(type_name)
             if parent_id is not None:
-                parent = tx.snapshot.system.Comment.get(id=parent_id)
+                parent = (
+                    tx.snapshot.system.Comment.get(id=parent_id) if fits_id(parent_id) else None
+                )
                 if (
                     parent is None
                     or parent.deleted
@@ -77,9 +83,9 @@ class Comments:
                         record["id"],
                     )
                 ):
-                    raise ValidationError({"parent_id": "is not a comment of this record"})
+                    raise ValidationError({"parent_id": msg("is not a comment of this record")})
                 if parent.internal and actor.kind == "contact":
-                    raise ValidationError({"parent_id": "is not a comment of this record"})
+                    raise ValidationError({"parent_id": msg("is not a comment of this record")})
             comment = tx.snapshot.system.Comment(
                 record_type=rt.name,
                 record_id=record["id"],
@@ -222,15 +228,19 @@ class Comments:
         )
 
     def _own(self, tx: Transaction, comment_id: int, actor: Actor):
-        comment = tx.snapshot.system.Comment.get_for_update(id=comment_id)
+        comment = (
+            tx.snapshot.system.Comment.get_for_update(id=comment_id)
+            if fits_id(comment_id)
+            else None
+        )
         if comment is None or comment.deleted:
-            raise NotFound(f"comment {comment_id} not found")
+            raise NotFound(msg("comment {id} not found", id=comment_id))
         if comment.internal and actor.kind == "contact":
-            raise NotFound(f"comment {comment_id} not found")
+            raise NotFound(msg("comment {id} not found", id=comment_id))
         record = self.crm.records.get(comment.record_type, comment.record_id, actor=actor)
         if comment.author != actor.ref and not actor.is_admin:
             raise PermissionDenied(
-                "only the author of a comment (or an administrator) may change it"
+                msg("only the author of a comment (or an administrator) may change it")
             )
         return comment, record, tx.registry.type(comment.record_type)
 
@@ -249,9 +259,9 @@ class Comments:
 
     def get(self, comment_id: int, *, actor: Actor = SYSTEM) -> dict[str, Any]:
         with self.store.reading() as tx:
-            comment = tx.snapshot.system.Comment.get(id=comment_id)
+            comment = tx.snapshot.system.Comment.get(id=comment_id) if fits_id(comment_id) else None
             if comment is None or comment.deleted or (comment.internal and actor.kind == "contact"):
-                raise NotFound(f"comment {comment_id} not found")
+                raise NotFound(msg("comment {id} not found", id=comment_id))
             self.crm.records.get(comment.record_type, comment.record_id, actor=actor)
             return self._dict(comment)
 

@@ -75,15 +75,19 @@ class CSVTransfer:
         where: Where | list | dict | None = None,
         actor: Actor = SYSTEM,
         tag: str | None = None,
+        deleted: bool = False,
     ) -> int:
-        """Write matching records as CSV to ``out``; returns how many were written."""
+        """Write matching records (of the recycle bin with ``deleted``) as CSV to ``out``;
+        returns how many were written."""
         rt = self.crm.refresh().type(type_name)
         columns = [f for f in rt.fields if f.name != "deleted"]
         writer = csv.writer(out, lineterminator="\r\n")
         writer.writerow([f.name for f in columns] + ["tags"])
         count = 0
         batch: list[dict[str, Any]] = []
-        for record in self.crm.records.iterate(type_name, where=where, actor=actor, tag=tag):
+        for record in self.crm.records.iterate(
+            type_name, where=where, actor=actor, tag=tag, deleted=deleted
+        ):
             batch.append(record)
             if len(batch) == 500:
                 count += self._write_batch(writer, rt, columns, batch)
@@ -179,7 +183,7 @@ class CSVTransfer:
 
             def duplicates_of(line: int, record: dict[str, Any]) -> None:
                 if len(report.duplicates) < max_reported:
-                    hits = self._duplicates(rt, record)
+                    hits = self._duplicates(rt, record, actor)
                     if hits:
                         report.duplicates.append((line, hits))
 
@@ -232,10 +236,14 @@ class CSVTransfer:
             if close:
                 handle.close()
 
-    def _duplicates(self, rt: RecordType, record: dict[str, Any]) -> list[dict[str, Any]]:
+    def _duplicates(
+        self, rt: RecordType, record: dict[str, Any], actor: Actor
+    ) -> list[dict[str, Any]]:
         """Possible duplicates of a row just stored: records that were there before it
         (earlier rows of the same file included), never the row itself or later ones."""
-        answers = self.crm.hook.crm_find_duplicates(crm=self.crm, record_type=rt, record=record)
+        answers = self.crm.hook.crm_find_duplicates(
+            crm=self.crm, record_type=rt, record=record, actor=actor
+        )
         return [
             hit
             for answer in answers

@@ -16,7 +16,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 
 from .actors import SYSTEM, Actor
 from .errors import Conflict, NotFound, PermissionDenied, ValidationError
-from .fieldtypes import EMAIL_RE
+from .fieldtypes import EMAIL_RE, OWNER_RE, fits_id
 from .i18n import msg
 
 if TYPE_CHECKING:
@@ -160,8 +160,9 @@ class Directory:
             )
 
     def deactivate(self, key: int | str, *, actor: Actor = SYSTEM) -> dict[str, Any]:
-        user = self.update_user(key, active=False, actor=actor)
+        """Stop a user signing in: the flag, their sessions and API tokens go together."""
         with self.store.transaction() as tx:
+            user = self.update_user(key, active=False, actor=actor)
             tx.execute("DELETE FROM crm_session WHERE user_id = ?", (user["id"],))
             tx.execute("UPDATE crm_api_token SET revoked = ? WHERE user_id = ?", (True, user["id"]))
         return user
@@ -355,8 +356,9 @@ class Directory:
 
     def owner_names(self, refs: list[str | None]) -> dict[str, str]:
         """``{"user:3": "Anna Petrova", "group:1": "Support"}`` for showing owners."""
-        users = {int(r.split(":")[1]) for r in refs if r and r.startswith("user:")}
-        groups = {int(r.split(":")[1]) for r in refs if r and r.startswith("group:")}
+        parsed = [OWNER_RE.fullmatch(r) for r in refs if r]
+        users = {int(m[2]) for m in parsed if m and m[1] == "user" and fits_id(int(m[2]))}
+        groups = {int(m[2]) for m in parsed if m and m[1] == "group" and fits_id(int(m[2]))}
         names: dict[str, str] = {}
         with self.store.reading() as tx:
             if users:

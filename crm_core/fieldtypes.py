@@ -215,6 +215,8 @@ class DecimalType(FieldType):
         if not number.is_finite():
             raise FieldError(msg("must be a finite number"))
         places = self.places(field)
+        if number and number.adjusted() >= 18 - places:
+            raise FieldError(msg("is too large"))
         quantized = number.quantize(Decimal(1).scaleb(-places))
         if abs(quantized) >= Decimal(10) ** (18 - places):
             raise FieldError(msg("is too large"))
@@ -561,9 +563,10 @@ class ReferenceType(FieldType):
                             value=text,
                         )
                     )
-                return int(ident) if len(targets) == 1 else f"{kind}:{int(ident)}"
+                number = _record_id(ident)
+                return number if len(targets) == 1 else f"{kind}:{number}"
             if text.isdigit():
-                value = int(text)
+                value = _record_id(text)
             else:
                 raise FieldError(
                     msg(
@@ -577,7 +580,7 @@ class ReferenceType(FieldType):
                 raise FieldError(
                     msg("must say which kind of record: TYPE:ID, like {type}:12", type=targets[0])
                 )
-            return value
+            return _record_id(value)
         raise FieldError(msg("must be a record id"))
 
     def resolve(self, text, field, ctx):
@@ -611,6 +614,22 @@ class ReferenceType(FieldType):
         return {"type": "string", "pattern": r"^[a-z_]+:\d+$", "x-reference": list(field.target)}
 
 
+#: Ids are 64-bit: anything larger cannot be a record, a user or a group.
+MAX_ID = 2**63 - 1
+
+
+def fits_id(value: object) -> bool:
+    """Whether ``value`` (an int) could be the id of a stored row."""
+    return isinstance(value, int) and not isinstance(value, bool) and 0 < value <= MAX_ID
+
+
+def _record_id(value: int | str) -> int:
+    number = int(value)
+    if not 0 < number <= MAX_ID:
+        raise FieldError(msg("{id} is not an id any record can have", id=number))
+    return number
+
+
 OWNER_RE = re.compile(r"(user|group):(\d+)")
 
 
@@ -631,6 +650,7 @@ class OwnerType(FieldType):
             raise FieldError(
                 msg("must be user:ID or group:ID, like user:1 (got {value!r})", value=value)
             )
+        _record_id(value.strip().partition(":")[2])
         return value.strip()
 
     def resolve(self, text, field, ctx):

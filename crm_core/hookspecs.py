@@ -85,9 +85,9 @@ def crm_demo_data(crm, actor):
 
 
 @hookspec
-def crm_find_duplicates(crm, record_type, record):
-    """Return records that look like duplicates of ``record`` (before it is saved): dicts
-    with ``type``, ``id``, ``number``, ``title`` and ``reason``. They are warnings: the web
+def crm_find_duplicates(crm, record_type, record, actor):
+    """Return records ``actor`` may see that look like duplicates of ``record`` (before it
+    is saved): dicts with ``type``, ``id``, ``number``, ``title`` and ``reason``. They are warnings: the web
     form shows them with links and the user may still save; imports report them."""
 
 

@@ -59,17 +59,20 @@ class Numbering:
         return f"{prefix}{following - 1}"
 
     def _hold(self, tx: Transaction, type_name: str, prefix: str, following: int) -> None:
-        """Count on in memory (the row stays locked until commit); write back before it."""
+        """Count on in memory (the row stays locked until commit); write back before it.
+        The third item is the value the row holds now: a transaction that drew only one
+        number has nothing to write back."""
         if not tx.counters:
             tx.before_commit.append(lambda: self._write_back(tx))
-        tx.counters[type_name] = [prefix, following]
+        tx.counters[type_name] = [prefix, following, following]
 
     def _write_back(self, tx: Transaction) -> None:
-        for type_name, (_prefix, following) in tx.counters.items():
-            tx.execute(
-                "UPDATE crm_counter SET next_value = ? WHERE record_type = ?",
-                (following, type_name),
-            )
+        for type_name, (_prefix, following, stored) in tx.counters.items():
+            if following != stored:
+                tx.execute(
+                    "UPDATE crm_counter SET next_value = ? WHERE record_type = ?",
+                    (following, type_name),
+                )
         tx.counters.clear()
 
     def current(self, tx: Transaction, rt: RecordType) -> tuple[str, int]:

@@ -21,7 +21,8 @@ from .actors import SYSTEM, Actor
 from .comments import INTERNAL_NOTE
 from .errors import Conflict, NotFound, PermissionDenied, ValidationError
 from .events import Event
-from .fieldtypes import FieldError
+from .fieldtypes import FieldError, fits_id
+from .i18n import msg
 from .query import And, Condition, Nothing, Or, Where, every
 from .registry import RelationEnd
 from .schema import SOURCES, RecordType
@@ -64,14 +65,16 @@ def normalize_tags(raw: Any) -> list[str]:
     if isinstance(raw, str):
         raw = raw.split(",")
     if not isinstance(raw, list | tuple | set):
-        raise ValidationError({"tags": "must be a list of words, or text separated by commas"})
+        raise ValidationError({"tags": msg("must be a list of words, or text separated by commas")})
     tags = []
     for item in raw:
         if not isinstance(item, str):
-            raise ValidationError({"tags": "must be a list of words"})
+            raise ValidationError({"tags": msg("must be a list of words")})
         tag = " ".join(item.split()).casefold()
         if len(tag) > TAG_MAX:
-            raise ValidationError({"tags": f"a tag must be at most {TAG_MAX} characters"})
+            raise ValidationError(
+                {"tags": msg("a tag must be at most {limit} characters", limit=TAG_MAX)}
+            )
         if tag and tag not in tags:
             tags.append(tag)
     return sorted(tags)
@@ -98,7 +101,7 @@ class RecordsService:
             rt = tx.registry.type(type_name)
             obj = self._find(tx, rt, key)
             if obj is None or (obj.f_deleted and not include_deleted):
-                raise NotFound(f"{rt.name} {key} not found")
+                raise NotFound(msg("{type} {key} not found", type=rt.name, key=key))
             record = self._from_entity(tx.snapshot, rt, obj)
             self._require_visible(tx, rt, record, actor)
             record["tags"] = self._tags_of(tx, rt.name, [record["id"]]).get(record["id"], [])
@@ -135,9 +138,11 @@ class RecordsService:
         sort: str = "id",
         actor: Actor = SYSTEM,
         tag: str | None = None,
+        deleted: bool = False,
         batch: int = 500,
     ) -> Iterator[dict[str, Any]]:
-        """Every matching record, a page at a time (exports and bulk work)."""
+        """Every matching record (of the recycle bin with ``deleted``), a page at a time
+        (exports and bulk work)."""
         cursor = None
         while True:
             page = self.list(
@@ -148,6 +153,7 @@ class RecordsService:
                 cursor=cursor,
                 actor=actor,
                 tag=tag,
+                deleted=deleted,
             )
             yield from page.records
             if not page.next_cursor:
@@ -227,7 +233,9 @@ class RecordsService:
                 rt = tx.registry.types.get(type_name)
                 if rt is None or not ids:
                     continue
-                builder = SQLBuilder(tx.snapshot.dialect, rt, self._condition_value(tx))
+                builder = SQLBuilder(
+                    tx.snapshot.dialect, rt, self._condition_value(tx), tx.registry.field_types
+                )
                 restriction = builder.where(self._permission_where(tx, rt, actor, "view"))
                 id_list = sorted(ids)
                 title_field = rt.field(rt.title_field)
@@ -292,7 +300,9 @@ class RecordsService:
             keys = check_group_by(rt, list(group_by))
             wanted = parse_measures(rt, field_types, measures)
             histogram = check_bucket(rt, *bucket) if bucket is not None else None
-            builder = SQLBuilder(tx.snapshot.dialect, rt, self._condition_value(tx))
+            builder = SQLBuilder(
+                tx.snapshot.dialect, rt, self._condition_value(tx), tx.registry.field_types
+            )
             restrictions = [
                 Condition("deleted", "eq", False),
                 *filter(None, (_as_where(where), self._permission_where(tx, rt, actor, "view"))),
@@ -347,7 +357,9 @@ class RecordsService:
         plugin maintains, or ``created_at`` of records carried over from elsewhere).
         """
         if source not in SOURCES:
-            raise ValidationError({"source": f"must be one of {', '.join(SOURCES)}"})
+            raise ValidationError(
+                {"source": msg("must be one of {choices}", choices=", ".join(SOURCES))}
+            )
         with self.store.transaction() as tx:
             rt = tx.registry.type(type_name)
             self._require_allowed(tx, rt, None, actor, "create")
@@ -387,7 +399,9 @@ class RecordsService:
         if tx is None or not tx.write:
             raise RuntimeError("create_many runs inside crm.transaction()")
         if source not in SOURCES:
-            raise ValidationError({"source": f"must be one of {', '.join(SOURCES)}"})
+            raise ValidationError(
+                {"source": msg("must be one of {choices}", choices=", ".join(SOURCES))}
+            )
         rt = tx.registry.type(type_name)
         self._require_allowed(tx, rt, None, actor, "create")
         checks = DatabaseChecks(tx)
@@ -514,7 +528,7 @@ class RecordsService:
             rt = tx.registry.type(type_name)
             obj = self._find(tx, rt, key, for_update=True)
             if obj is None or obj.f_deleted:
-                raise NotFound(f"{rt.name} {key} not found")
+                raise NotFound(msg("{type} {key} not found", type=rt.name, key=key))
             old = self._from_entity(tx.snapshot, rt, obj)
             self._require_visible(tx, rt, old, actor)
             self._require_allowed(tx, rt, old, actor, "edit")
@@ -566,7 +580,7 @@ class RecordsService:
             rt = tx.registry.type(type_name)
             obj = self._find(tx, rt, key, for_update=True)
             if obj is None or obj.f_deleted:
-                raise NotFound(f"{rt.name} {key} not found")
+                raise NotFound(msg("{type} {key} not found", type=rt.name, key=key))
             record = self._from_entity(tx.snapshot, rt, obj)
             self._require_visible(tx, rt, record, actor)
             self._require_allowed(tx, rt, record, actor, "delete")
@@ -589,11 +603,12 @@ class RecordsService:
             rt = tx.registry.type(type_name)
             obj = self._find(tx, rt, key, for_update=True)
             if obj is None:
-                raise NotFound(f"{rt.name} {key} not found")
+                raise NotFound(msg("{type} {key} not found", type=rt.name, key=key))
             record = self._from_entity(tx.snapshot, rt, obj)
             self._require_visible(tx, rt, record, actor)
             if not obj.f_deleted:
-                raise Conflict(f"{record['number']} is not in the recycle bin")
+                raise Conflict(msg("{number} is not in the recycle bin", number=record["number"]))
+            self._require_allowed(tx, rt, record, actor, "delete")  # undoing a delete
             now = utcnow()
             obj.f_deleted = False
             obj.f_modified_at, obj.f_modified_by = now, actor.ref
@@ -608,14 +623,16 @@ class RecordsService:
     def purge(self, type_name: str, key: int | str, *, actor: Actor = SYSTEM) -> None:
         """Remove a deleted record for good (administrators only)."""
         if not actor.is_admin:
-            raise PermissionDenied("only administrators may purge records")
+            raise PermissionDenied(msg("only administrators may purge records"))
         with self.store.transaction() as tx:
             rt = tx.registry.type(type_name)
             obj = self._find(tx, rt, key, for_update=True)
             if obj is None:
-                raise NotFound(f"{rt.name} {key} not found")
+                raise NotFound(msg("{type} {key} not found", type=rt.name, key=key))
             if not obj.f_deleted:
-                raise Conflict("only records in the recycle bin can be purged; delete it first")
+                raise Conflict(
+                    msg("only records in the recycle bin can be purged; delete it first")
+                )
             record = self._from_entity(tx.snapshot, rt, obj)
             obj.delete()
             ident = record["id"]
@@ -690,7 +707,7 @@ class RecordsService:
         rt = tx.registry.type(type_name)
         obj = self._find(tx, rt, key, for_update=True)
         if obj is None or obj.f_deleted:
-            raise NotFound(f"{rt.name} {key} not found")
+            raise NotFound(msg("{type} {key} not found", type=rt.name, key=key))
         record = self._from_entity(tx.snapshot, rt, obj)
         record["tags"] = self._tags_of(tx, rt.name, [record["id"]]).get(record["id"], [])
         return record
@@ -710,9 +727,21 @@ class RecordsService:
                 (relation_key, left["id"], right["id"]),
             ).fetchone()
             if link and exists:
-                raise Conflict(f"{this['number']} and {other['number']} are already linked")
+                raise Conflict(
+                    msg(
+                        "{number} and {other} are already linked",
+                        number=this["number"],
+                        other=other["number"],
+                    )
+                )
             if not link and not exists:
-                raise NotFound(f"{this['number']} and {other['number']} are not linked")
+                raise NotFound(
+                    msg(
+                        "{number} and {other} are not linked",
+                        number=this["number"],
+                        other=other["number"],
+                    )
+                )
             now = utcnow()
             if link:
                 tx.snapshot.system.Link(
@@ -768,7 +797,7 @@ class RecordsService:
                 f"SELECT 1 FROM {q(table_name(rt.name))} WHERE {q('number')} = ?", (number,)
             ).fetchone()
             if taken:
-                raise ValidationError({"number": f"{number} is already used"})
+                raise ValidationError({"number": msg("{number} is already used", number=number)})
             prefix, _counter = self.crm.numbering.current(tx, rt)
             if number.startswith(prefix) and number[len(prefix) :].isdigit():
                 self.crm.numbering.advance_past(tx, rt, int(number[len(prefix) :]))
@@ -809,7 +838,7 @@ class RecordsService:
             problems: dict[str, str] = {}
             unknown = [name for name in touched if not rt.has_field(name)]
             if unknown:
-                raise ValidationError(dict.fromkeys(unknown, "is not a field"))
+                raise ValidationError(dict.fromkeys(unknown, msg("is not a field")))
             record.update(check_values(tx, rt, touched, problems, checks))
             if problems:
                 raise ValidationError(problems)
@@ -1089,7 +1118,7 @@ class RecordsService:
     ) -> None:
         where = self._permission_where(tx, rt, actor, action)
         if where is not None and not self._matches(tx, rt, where, record):
-            raise NotFound(f"{rt.name} {record['id']} not found")
+            raise NotFound(msg("{type} {key} not found", type=rt.name, key=record["id"]))
 
     def _require_allowed(
         self, tx: Transaction, rt: RecordType, record: dict | None, actor: Actor, action: str
@@ -1105,7 +1134,7 @@ class RecordsService:
             if isinstance(answer, str):
                 raise PermissionDenied(answer)
             if answer is False:
-                raise PermissionDenied(f"you may not {action} this {rt.label['en'].lower()}")
+                raise PermissionDenied(_refusal(action, rt))
 
     def _matches(self, tx: Transaction, rt: RecordType, where: Where, record: dict) -> bool:
         """Evaluate a permission restriction on one record in Python (same rules as SQL)."""
@@ -1139,7 +1168,7 @@ class RecordsService:
         if where.op in comparisons:
             return comparisons[where.op]
         raise ValidationError(
-            {where.field: f"operator {where.op!r} cannot be used in a permission rule"}
+            {where.field: msg("operator {op!r} cannot be used in a permission rule", op=where.op)}
         )
 
     # -- listing internals --------------------------------------------------------------
@@ -1158,7 +1187,7 @@ class RecordsService:
                     return None
                 value = ftype.coerce(value, field)
             except FieldError as exc:
-                raise ValidationError({name: str(exc)}) from None
+                raise ValidationError({name: exc.message}) from None
             if field.type == "multipicklist":
                 return value
             return ftype.to_storage(value)
@@ -1179,10 +1208,12 @@ class RecordsService:
         related_to,
     ) -> Page:
         if not 1 <= int(limit) <= MAX_LIMIT:
-            raise ValidationError({"limit": f"must be between 1 and {MAX_LIMIT}"})
+            raise ValidationError({"limit": msg("must be between 1 and {limit}", limit=MAX_LIMIT)})
         limit = int(limit)
         sort_key = self._sort_key(rt, sort)
-        builder = SQLBuilder(tx.snapshot.dialect, rt, self._condition_value(tx))
+        builder = SQLBuilder(
+            tx.snapshot.dialect, rt, self._condition_value(tx), tx.registry.field_types
+        )
         q = tx.quote
         clauses = [f"{q('deleted')} = ?"]
         builder.params.append(bool(deleted))
@@ -1249,11 +1280,22 @@ class RecordsService:
         if field is None:
             raise ValidationError(
                 {
-                    "sort": f"{name!r} is not a field of {rt.name}; fields: {', '.join(rt.field_names)}"
+                    "sort": msg(
+                        "{name!r} is not a field of {type}; fields: {fields}",
+                        name=name,
+                        type=rt.name,
+                        fields=", ".join(rt.field_names),
+                    )
                 }
             )
         if not self.crm.registry.field_types[field.type].sortable:
-            raise ValidationError({"sort": f"{field.name} ({field.type}) cannot be sorted"})
+            raise ValidationError(
+                {
+                    "sort": msg(
+                        "{field} ({type}) cannot be sorted", field=field.name, type=field.type
+                    )
+                }
+            )
         return SortKey(name, descending)
 
     def _cursor_for(
@@ -1271,7 +1313,7 @@ class RecordsService:
         try:
             return ftype.to_storage(ftype.coerce(raw, field))
         except FieldError:
-            raise ValidationError({"cursor": "does not belong to this sort order"}) from None
+            raise ValidationError({"cursor": msg("does not belong to this sort order")}) from None
 
     def _select_list(self, snapshot: Snapshot, rt: RecordType) -> str:
         q = snapshot.dialect.quote
@@ -1308,10 +1350,10 @@ class RecordsService:
         entity = tx.snapshot.entities[rt.name]
         lookup = entity.get_for_update if for_update else entity.get
         if isinstance(key, int) or (isinstance(key, str) and key.isdigit()):
-            return lookup(id=int(key))
+            return lookup(id=int(key)) if fits_id(int(key)) else None
         if isinstance(key, str):
             return lookup(f_number=key.strip())
-        raise NotFound(f"{rt.name} {key!r} not found")
+        raise NotFound(msg("{type} {key!r} not found", type=rt.name, key=key))
 
 
 _NOT_NULL = {"id", "number", "created_at", "modified_at", "deleted", "source"}
@@ -1327,6 +1369,15 @@ class _NewRecord:
     record: dict[str, Any]
     tags: list[str]
     changes: dict[str, tuple[Any, Any]]
+
+
+def _refusal(action: str, rt: RecordType) -> str:
+    kind = rt.label["en"].lower()
+    if action == "create":
+        return msg("you may not create this {type}", type=kind)
+    if action == "delete":
+        return msg("you may not delete this {type}", type=kind)
+    return msg("you may not edit this {type}", type=kind)
 
 
 class _SideWrites:

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from .actors import Actor
 from .errors import NotFound, ValidationError
+from .fieldtypes import fits_id
 from .i18n import msg
 
 if TYPE_CHECKING:
@@ -127,7 +128,11 @@ class Sessions:
 
     def revoke_api_token(self, user_id: int, token_id: int) -> None:
         with self.store.transaction() as tx:
-            row = tx.snapshot.system.ApiToken.get_for_update(id=token_id)
+            row = (
+                tx.snapshot.system.ApiToken.get_for_update(id=token_id)
+                if fits_id(token_id)
+                else None
+            )
             if row is None or row.user_id != user_id or row.revoked:
                 raise NotFound(msg("API token {id} not found", id=token_id))
             row.revoked = True
@@ -169,31 +174,37 @@ class Sessions:
             keys.append(f"address:{address[:150]}")
         return keys
 
-    def blocked_for(self, login: str, address: str | None) -> int:
-        """Minutes until another attempt is allowed (0 when allowed now)."""
-        since = utcnow() - self.window
-        with self.store.reading() as tx:
+    def attempt(self, login: str, address: str | None) -> tuple[list[int], int]:
+        """Count a sign-in attempt *before* its password is checked, then say whether it may
+        go on: ``(attempt ids, minutes to wait)`` — wait 0 means go on. Counting first means
+        many attempts at the same moment cannot all slip under the limit; a successful
+        sign-in takes its attempt back with :meth:`succeeded`."""
+        now = utcnow()
+        since = now - self.window
+        with self.store.transaction() as tx:
+            ids = [
+                tx.execute(
+                    "INSERT INTO crm_login_failure (key, at) VALUES (?, ?) RETURNING id", (key, now)
+                ).fetchone()[0]
+                for key in self._keys(login, address)
+            ]
+            tx.execute("DELETE FROM crm_login_failure WHERE at < ?", (now - 2 * self.window,))
             read_time = tx.snapshot.dialect.reader(dt.datetime)
             waits = []
             for key in self._keys(login, address):
-                row = tx.execute(
+                count, oldest = tx.execute(
                     "SELECT COUNT(*), MIN(at) FROM crm_login_failure WHERE key = ? AND at > ?",
                     (key, since),
                 ).fetchone()
-                if row[0] >= self.attempts:
-                    oldest = read_time(row[1])
-                    waits.append(oldest + self.window - utcnow())
+                if count > self.attempts:
+                    waits.append(read_time(oldest) + self.window - now)
         if not waits:
-            return 0
-        return max(1, int(max(waits).total_seconds() // 60) + 1)
+            return ids, 0
+        return ids, max(1, int(max(waits).total_seconds() // 60) + 1)
 
-    def record_failure(self, login: str, address: str | None) -> None:
-        now = utcnow()
-        with self.store.transaction() as tx:
-            for key in self._keys(login, address):
-                tx.execute("INSERT INTO crm_login_failure (key, at) VALUES (?, ?)", (key, now))
-            tx.execute("DELETE FROM crm_login_failure WHERE at < ?", (now - 2 * self.window,))
-
-    def clear_failures(self, login: str) -> None:
+    def succeeded(self, login: str, attempt_ids: list[int]) -> None:
+        """A sign-in worked: forget this attempt and the login's earlier failures."""
         with self.store.transaction() as tx:
             tx.execute("DELETE FROM crm_login_failure WHERE key = ?", (self._keys(login, None)[0],))
+            for ident in attempt_ids:
+                tx.execute("DELETE FROM crm_login_failure WHERE id = ?", (ident,))

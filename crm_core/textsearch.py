@@ -46,6 +46,14 @@ def query_stems(text: str) -> list[str]:
     return list(dict.fromkeys(stem(word) for word in words(text)))
 
 
+def mentions(text: str, stems: list[str]) -> bool:
+    """Whether every stem of a query occurs in ``text`` (the last one also as a prefix), as
+    the index would match it."""
+    found = {stem(word) for word in words(text)}
+    *whole, last = stems or [""]
+    return all(s in found for s in whole) and any(f.startswith(last) for f in found)
+
+
 def highlight(text: str, stems: list[str], width: int = 160) -> list[tuple[str, bool]]:
     """A snippet of ``text`` around the first match, as ``(piece, is_match)`` pairs.
 

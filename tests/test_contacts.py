@@ -18,7 +18,7 @@ def crm(make_crm):
 def duplicates(crm, type_name, record):
     """What the web form and imports get from ``crm_find_duplicates``."""
     rt = crm.registry.type(type_name)
-    answers = crm.hook.crm_find_duplicates(crm=crm, record_type=rt, record=record)
+    answers = crm.hook.crm_find_duplicates(crm=crm, record_type=rt, record=record, actor=SYSTEM)
     return [hit for answer in answers for hit in answer or []]
 
 

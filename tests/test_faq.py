@@ -183,6 +183,18 @@ def test_public_search_marks_matches_and_ignores_internal_comments(kb, app):
     assert app.get("/api/v1/kb/search", status=422).json["error"]["fields"]["q"]
 
 
+def test_public_search_never_matches_or_shows_staff_only_fields(kb, app):
+    kb.fields.add("faq", "internal_note", "text", searchable=True)
+    record = entry(kb, "Printer setup", cf_internal_note="confidentialnote vendor contact 555")
+    assert kb.search.query("confidentialnote", types=["faq"])  # staff find it
+    assert app.get("/api/v1/kb/search", {"q": "confidentialnote"}).json["results"] == []
+    shown = app.get("/api/v1/kb/search", {"q": "printer"}).json["results"]
+    assert [r["number"] for r in shown] == [record["number"]]
+    assert "confidentialnote" not in str(shown)
+    missing = app.get("/api/v1/kb/attachments/999", status=404).json["error"]["message"]
+    assert missing == "attachment 999 not found"
+
+
 def test_public_comments_and_files_leave_internal_ones_out(kb, app):
     record = entry(kb, "Driver download")
     kb.comments.add("faq", record["id"], "Works on Windows 11 too.")

@@ -484,3 +484,25 @@ def test_command_line_converts_and_edits_the_mapping(crm, tmp_path):
     listing = run_crm("leads", "mapping", cwd=tmp_path)
     assert "deal.name" in listing.stdout and "full_name" in listing.stdout
     assert "changed by an administrator" in listing.stdout
+
+
+def test_conversion_never_reuses_or_reveals_an_account_the_user_may_not_see(crm):
+    crm.directory.add_user("vera", "Вера", password="vera-password")
+    crm.directory.add_user("boris", "Boris", password="boris-password")
+    vera, boris = crm.directory.actor_for("vera"), crm.directory.actor_for("boris")
+    crm.set_setting("type:account", "permission_mode", "private")
+    private = crm.records.create("account", {"name": "Zanzibar Trading"}, actor=vera)
+    lead = crm.records.create(
+        "lead", {"last_name": "Smith", "company": "ZANZIBAR trading"}, actor=boris
+    )
+    assert conversion.plan(crm, lead["id"], actor=boris)["existing_account"] is None
+    warnings = crm.hook.crm_find_duplicates(
+        crm=crm,
+        record_type=crm.registry.type("account"),
+        record={"name": "zanzibar trading"},
+        actor=boris,
+    )
+    assert [hit for answer in warnings for hit in answer or []] == []
+    result = conversion.convert(crm, lead["id"], create_account=False, actor=boris)
+    assert result.account is None and result.contact is not None
+    assert crm.records.get("account", private["id"])["name"] == "Zanzibar Trading"

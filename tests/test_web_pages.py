@@ -1,5 +1,8 @@
 """The staff UI through WSGI: sign-in, forms, lists, detail pages, comments, files."""
 
+from urllib.parse import urlsplit
+
+import pytest
 from conftest import csrf_of, sign_in
 
 
@@ -212,3 +215,52 @@ def test_russian_interface(web_app):
     assert "Устройства" in page.text  # the record type's Russian label
     assert "Фильтр" in page.text  # a UI string from the catalog
     assert web_app.get("/login?lang=ru").status_code == 302  # signed in already
+
+
+def test_uploaded_active_content_is_never_served_to_run(web_app):
+    """HTML, SVG, XML and scripts go out as downloads of opaque bytes; only harmless types
+    may be shown inline."""
+    crm = web_app.app.config["crm.web"].crm
+    record = crm.records.create("gadget", {"name": "A"})
+    files = {
+        "evil.js": b"alert(document.cookie)",
+        "evil.xml": b'<html xmlns="http://www.w3.org/1999/xhtml"><script>alert(1)</script></html>',
+        "evil.svg": b'<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>',
+        "evil.html": b"<script>alert(1)</script>",
+    }
+    sign_in(web_app)
+    for name, content in files.items():
+        attachment = crm.attachments.add("gadget", record["id"], name, content)
+        response = web_app.get(f"/attachments/{attachment['id']}?inline=1")
+        assert response.content_type == "application/octet-stream", name
+        assert response.headers["Content-Disposition"].startswith("attachment;")
+        assert "sandbox" in response.headers["Content-Security-Policy"]
+    text = crm.attachments.add("gadget", record["id"], "notes.txt", "привет".encode())
+    shown = web_app.get(f"/attachments/{text['id']}?inline=1")
+    assert shown.content_type == "text/plain"
+    assert shown.headers["Content-Disposition"].startswith("inline;")
+
+
+@pytest.mark.parametrize(
+    "target",
+    ["//evil.example", "/\\evil.example", "/\t/evil.example", "https://evil.example", "/%0a/evil"],
+)
+def test_sign_in_never_redirects_to_another_site(web_app, target):
+    page = web_app.get("/login", {"next": target})
+    form = page.forms["login-form"]
+    form["login"], form["password"] = "admin", "admin-password"
+    location = urlsplit(form.submit(status=302).location)
+    assert location.hostname == "localhost" and not location.path.startswith("//")
+
+
+def test_a_forged_forwarded_address_does_not_escape_the_limit(web_app):
+    for index in range(6):
+        page = web_app.get("/login")
+        form = page.forms["login-form"]
+        form["login"], form["password"] = f"nobody{index}", "wrong"
+        status = form.submit(
+            headers={"X-Forwarded-For": f"10.0.0.{index}"},
+            extra_environ={"REMOTE_ADDR": "192.0.2.7"},
+            expect_errors=True,
+        ).status_int
+    assert status == 429  # six attempts from one real address, whatever the header said

@@ -16,7 +16,7 @@ import secrets
 import traceback
 import uuid
 from typing import TYPE_CHECKING, Any
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 import bottle
 
@@ -143,16 +143,16 @@ class CRMPlugin:
             if not via_cookie:
                 return None  # bearer tokens are not sent by browsers on their own
             sent = bottle.request.get_header("X-CSRF-Token", "")
-            if state.session and hmac.compare_digest(sent, state.session.csrf_token):
+            if state.session and _same(sent, state.session.csrf_token):
                 return None
             return "requests signed in with the session cookie must send the X-CSRF-Token header"
         sent = bottle.request.forms.get("csrf_token", "")
         if state.session is not None:
-            if hmac.compare_digest(sent, state.session.csrf_token):
+            if _same(sent, state.session.csrf_token):
                 return None
         elif public:
             cookie = bottle.request.get_cookie(LOGIN_CSRF_COOKIE, "")
-            if cookie and hmac.compare_digest(sent, cookie):
+            if cookie and _same(sent, cookie):
                 return None
         return gettext(
             "The form has expired or did not come from this site. Go back, reload the page and try again."
@@ -174,6 +174,11 @@ class CRMPlugin:
         return self.web.error_page(exc.http_status, exc.message)
 
 
+def _same(sent: str, expected: str) -> bool:
+    """Constant-time comparison that also takes text no token could contain."""
+    return hmac.compare_digest(sent.encode(), expected.encode())
+
+
 def json_error(
     status: int, code: str, message: str, fields: dict | None = None, detail: str | None = None
 ):
@@ -189,6 +194,23 @@ def json_response(body: Any, status: int = 200):
     bottle.response.status = status
     bottle.response.content_type = "application/json; charset=utf-8"
     return json.dumps(body, ensure_ascii=False, default=json_default)
+
+
+def safe_path(target: str | None, fallback: str = "/") -> str:
+    """``target`` if it is a path on this site, else ``fallback``: a redirect after sign-in
+    or a form must never lead to another site (no scheme, no host, no backslash or control
+    character a browser would strip into ``//evil.example``)."""
+    if (
+        not target
+        or not target.startswith("/")
+        or "\\" in target
+        or any(ord(ch) < 32 or ord(ch) == 127 for ch in target)
+    ):
+        return fallback
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or parts.path.startswith("//"):
+        return fallback
+    return target
 
 
 def login_csrf_token() -> str:
@@ -219,5 +241,8 @@ def current_web_setting(key: str, default: Any) -> Any:
 
 
 def add_security_headers() -> None:
+    """The site-wide headers, unless a response chose a stricter one (downloads are
+    sandboxed)."""
     for name, value in SECURITY_HEADERS.items():
-        bottle.response.set_header(name, value)
+        if name not in bottle.response.headers:
+            bottle.response.set_header(name, value)

@@ -16,11 +16,13 @@ from __future__ import annotations
 
 import json
 from typing import Any
+from urllib.parse import quote
 
 import bottle
 
 from crm_core.actors import Actor
-from crm_core.errors import TooLarge, ValidationError
+from crm_core.errors import NotFound, TooLarge, ValidationError
+from crm_core.i18n import msg
 
 from .present import Presenter
 from .security import json_error, json_response
@@ -29,6 +31,7 @@ from .state import WEB_KEY, current, flash
 __all__ = [
     "Presenter",
     "actor",
+    "client_address",
     "flash",
     "form",
     "gettext",
@@ -40,6 +43,7 @@ __all__ = [
     "presenter",
     "query",
     "redirect",
+    "send_attachment",
     "status",
 ]
 
@@ -62,6 +66,13 @@ def form() -> bottle.FormsDict:
 def query() -> bottle.FormsDict:
     """The URL's query parameters, decoded as UTF-8."""
     return bottle.request.query.decode()
+
+
+def client_address() -> str | None:
+    """The address the request came from, as the server saw it. ``X-Forwarded-For`` is not
+    believed: anyone can send it. Behind a proxy, let the server take the address from the
+    proxy (waitress ``trusted_proxy``, gunicorn ``forwarded_allow_ips``)."""
+    return bottle.request.environ.get("REMOTE_ADDR")
 
 
 def gettext(message: str, **values: Any) -> str:
@@ -94,6 +105,28 @@ def json_body() -> dict[str, Any]:
     if not isinstance(data, dict):
         raise ValidationError({"body": "must be a JSON object"})
     return data
+
+
+def send_attachment(attachment: dict[str, Any], path, *, inline: bool = False) -> Any:
+    """The response for downloading an attachment (from ``crm.attachments.open``).
+
+    Only types a browser shows harmlessly (images, PDF, plain text) may be shown inline;
+    everything else goes out as ``application/octet-stream``, so an uploaded HTML, SVG,
+    XML or script file can never run in the page's origin. A sandbox policy covers the
+    rest.
+    """
+    shown_inline = inline and attachment["inline_safe"]
+    mimetype = attachment["content_type"] if shown_inline else "application/octet-stream"
+    response = bottle.static_file(path.name, root=str(path.parent), mimetype=mimetype)
+    if isinstance(response, bottle.HTTPError):
+        raise NotFound(msg("the file is missing from the file store"))
+    disposition = "inline" if shown_inline else "attachment"
+    response.set_header(
+        "Content-Disposition", f"{disposition}; filename*=UTF-8''{quote(attachment['filename'])}"
+    )
+    response.set_header("Content-Security-Policy", "sandbox; default-src 'none'")
+    response.set_header("X-Content-Type-Options", "nosniff")
+    return response
 
 
 def redirect(url: str) -> Any:

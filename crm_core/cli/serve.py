@@ -54,7 +54,14 @@ def serve(state: State, host: str, port: int, threads: int, workers: int) -> Non
     app = create_app(crm, debug=state.debug)
     click.echo(f"CRM on http://{host}:{port}/ ({threads} threads); Ctrl+C stops it")
     try:
-        waitress.serve(app, host=host, port=port, threads=threads, ident="crm")
+        waitress.serve(
+            app,
+            host=host,
+            port=port,
+            threads=threads,
+            ident="crm",
+            max_request_body_size=crm.config.max_upload_bytes + 1024 * 1024,
+        )
     finally:
         crm.close()
 

@@ -65,6 +65,8 @@ class Dialect:
         """Insert many rows in as few round trips as the driver allows; with ``returning``,
         the values of that column for the rows, in order. ``template`` (PostgreSQL) wraps
         the placeholders, e.g. ``(%s, to_tsvector('simple', %s))``."""
+        if not rows:
+            return []
         names = ", ".join(self.quote(c) for c in columns)
         single = (
             f"INSERT INTO {self.quote(table)} ({names}) VALUES ({', '.join('?' for _ in columns)})"

@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..errors import ValidationError
+from ..fieldtypes import fits_id
+from ..i18n import msg
 from ..query import And, Condition, Nothing, Or, Where
 from ..schema import RecordType
 from .dialect import Dialect
@@ -45,11 +47,11 @@ def decode_cursor(text: str) -> Cursor:
     try:
         padded = text + "=" * (-len(text) % 4)
         value, ident, forward = json.loads(base64.urlsafe_b64decode(padded.encode()))
-        if not isinstance(ident, int) or not isinstance(forward, bool):
+        if not fits_id(ident) or not isinstance(forward, bool):
             raise ValueError
     except (ValueError, TypeError, json.JSONDecodeError):
         raise ValidationError(
-            {"cursor": "is not a cursor this list gave out; start again from the first page"}
+            {"cursor": msg("is not a cursor this list gave out; start again from the first page")}
         ) from None
     return Cursor(value, ident, forward)
 
@@ -57,10 +59,13 @@ def decode_cursor(text: str) -> Cursor:
 class SQLBuilder:
     """Builds one SELECT over a record table; every value goes to ``params``."""
 
-    def __init__(self, dialect: Dialect, record_type: RecordType, read_value: ValueReader):
+    def __init__(
+        self, dialect: Dialect, record_type: RecordType, read_value: ValueReader, field_types
+    ):
         self.dialect = dialect
         self.rt = record_type
         self.read_value = read_value
+        self.field_types = field_types
         self.params: list[Any] = []
         self.q = dialect.quote
 
@@ -91,12 +96,27 @@ class SQLBuilder:
         if field is None:
             raise ValidationError(
                 {
-                    cond.field: f"is not a field of {self.rt.name}; fields: "
-                    + ", ".join(self.rt.field_names)
+                    cond.field: msg(
+                        "is not a field of {type}; fields: {fields}",
+                        type=self.rt.name,
+                        fields=", ".join(self.rt.field_names),
+                    )
                 }
             )
         column = self.column(field.column)
         op = cond.op
+        allowed = self.field_types[field.type].operators
+        if op not in allowed and not (field.system and op in ("eq", "in")):
+            raise ValidationError(
+                {
+                    field.name: msg(
+                        "the operator {op!r} does not apply to a {kind} field; allowed: {allowed}",
+                        op=op,
+                        kind=field.type,
+                        allowed=", ".join(sorted(allowed)),
+                    )
+                }
+            )
         if op == "empty":
             return f"{column} IS NULL"
         if op == "notempty":
@@ -110,7 +130,7 @@ class SQLBuilder:
             return f"{column} IN ({', '.join('?' for _ in converted)})"
         if op == "between":
             if not isinstance(cond.value, list | tuple) or len(cond.value) != 2:
-                raise ValidationError({field.name: "between needs two values: LOW..HIGH"})
+                raise ValidationError({field.name: msg("between needs two values: LOW..HIGH")})
             low, high = (self.read_value(self.rt, field.name, v) for v in cond.value)
             self.params.extend((low, high))
             return f"{column} BETWEEN ? AND ?"

@@ -33,8 +33,8 @@ def crm_before_save(record_type, record):
 
 
 @hookimpl
-def crm_find_duplicates(crm, record_type, record):
-    return duplicates.find_duplicates(crm, record_type, record)
+def crm_find_duplicates(crm, record_type, record, actor):
+    return duplicates.find_duplicates(crm, record_type, record, actor)
 
 
 @hookimpl

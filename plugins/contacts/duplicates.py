@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from crm_core import msg
+from crm_core.actors import SYSTEM, Actor
 from crm_core.query import Condition
 
 from .names import account_name_key, email_key
@@ -19,36 +20,42 @@ from .names import account_name_key, email_key
 MAX_SHOWN = 5
 
 
-def accounts_named(crm, name: Any, *, limit: int = MAX_SHOWN) -> list[dict[str, Any]]:
-    """Accounts whose name equals ``name`` ignoring letter case and spaces, oldest first."""
+def accounts_named(
+    crm, name: Any, *, actor: Actor = SYSTEM, limit: int = MAX_SHOWN
+) -> list[dict[str, Any]]:
+    """Accounts ``actor`` may see whose name equals ``name`` ignoring letter case and
+    spaces, oldest first."""
     key = account_name_key(name)
     if key is None:
         return []
     return crm.records.list(
-        "account", where=[Condition("name_key", "eq", key)], sort="id", limit=limit
+        "account", where=[Condition("name_key", "eq", key)], sort="id", limit=limit, actor=actor
     ).records
 
 
-def contacts_with_email(crm, email: Any, *, limit: int = MAX_SHOWN) -> list[dict[str, Any]]:
-    """Contacts whose email equals ``email`` ignoring letter case, oldest first."""
+def contacts_with_email(
+    crm, email: Any, *, actor: Actor = SYSTEM, limit: int = MAX_SHOWN
+) -> list[dict[str, Any]]:
+    """Contacts ``actor`` may see whose email equals ``email`` ignoring letter case, oldest
+    first."""
     key = email_key(email)
     if key is None:
         return []
     return crm.records.list(
-        "contact", where=[Condition("email_key", "eq", key)], sort="id", limit=limit
+        "contact", where=[Condition("email_key", "eq", key)], sort="id", limit=limit, actor=actor
     ).records
 
 
-def find_duplicates(crm, record_type, record: dict[str, Any]) -> list[dict[str, Any]]:
+def find_duplicates(crm, record_type, record: dict[str, Any], actor: Actor) -> list[dict[str, Any]]:
     """The ``crm_find_duplicates`` answer for accounts and contacts."""
     if record_type.name == "account":
-        matches = accounts_named(crm, record.get("name"), limit=MAX_SHOWN + 1)
+        matches = accounts_named(crm, record.get("name"), actor=actor, limit=MAX_SHOWN + 1)
         reason = msg(
             "an account with the same name exists (compared ignoring letter case and spaces)"
         )
         title_field = "name"
     elif record_type.name == "contact":
-        matches = contacts_with_email(crm, record.get("email"), limit=MAX_SHOWN + 1)
+        matches = contacts_with_email(crm, record.get("email"), actor=actor, limit=MAX_SHOWN + 1)
         reason = msg("a contact with the same email exists (compared ignoring letter case)")
         title_field = "full_name"
     else:

@@ -13,7 +13,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from crm_core import NotFound, msg
+from crm_core import NotFound, msg, textsearch
 from crm_core.actors import Actor
 from crm_core.query import every
 from crm_core.schema import text
@@ -51,8 +51,21 @@ def entries(
 
 
 def search(crm: CRM, words: str, *, category: str | None, product: int | None):
+    """Published entries whose question, answer or public comments match ``words``. An
+    entry found only through another searchable field (one an administrator added for
+    staff) is left out, and snippets are cut from the public text only."""
     where = every(PUBLISHED, knowledge.restriction(crm, category=category, product=product))
-    return knowledge.search(crm, words, actor=READER, where=where)
+    stems = textsearch.query_stems(words)
+    found = []
+    for hit in knowledge.search(crm, words, actor=READER, where=where):
+        if hit.comment_id:
+            found.append(hit)
+            continue
+        public_text = f"{hit.record['question']} · {hit.record['answer']}"
+        if textsearch.mentions(public_text, stems):
+            hit.snippet = textsearch.highlight(public_text, stems)
+            found.append(hit)
+    return found
 
 
 def categories(crm: CRM, language: str) -> list[dict[str, Any]]:
@@ -91,10 +104,13 @@ def attachments(crm: CRM, key: int | str) -> list[dict[str, Any]]:
 
 def attachment_file(crm: CRM, attachment_id: int) -> tuple[dict[str, Any], Path]:
     """A file for download, if it belongs to a published entry (not an internal comment)."""
-    attachment, path = crm.attachments.open(attachment_id, actor=READER)
-    if attachment["record_type"] != TYPE:
-        raise NotFound(msg("attachment {id} not found", id=attachment_id))
-    entry(crm, attachment["record_id"])
+    try:
+        attachment, path = crm.attachments.open(attachment_id, actor=READER)
+        if attachment["record_type"] != TYPE:
+            raise NotFound(msg("attachment {id} not found", id=attachment_id))
+        entry(crm, attachment["record_id"])
+    except NotFound:  # the same answer whatever the file belongs to
+        raise NotFound(msg("attachment {id} not found", id=attachment_id)) from None
     return attachment, path
 
 

@@ -19,11 +19,10 @@ from __future__ import annotations
 
 import json
 from typing import Any
-from urllib.parse import quote
 
 import bottle
 
-from crm_core import NotFound, ValidationError, msg
+from crm_core import ValidationError, msg
 from crm_web import toolkit
 
 from . import knowledge, public, votes
@@ -178,21 +177,13 @@ def register(crm, app) -> None:
     @api("/attachments/<attachment_id:int>")
     def api_download(attachment_id: int):
         attachment, path = public.attachment_file(crm, attachment_id)
-        response = bottle.static_file(
-            path.name, root=str(path.parent), mimetype=attachment["content_type"]
-        )
-        if isinstance(response, bottle.HTTPError):
-            raise NotFound(msg("the file is missing from the file store"))
-        response.set_header(
-            "Content-Disposition", f"attachment; filename*=UTF-8''{quote(attachment['filename'])}"
-        )
-        return response
+        return toolkit.send_attachment(attachment, path)
 
     @api("/entries/<key>/vote", "POST")
     def api_vote(key: str):
         helpful = _helpful(_vote_body())
         record = public.entry(crm, key)
-        if not limiter.allow(bottle.request.remote_addr or "unknown", record["id"]):
+        if not limiter.allow(toolkit.client_address() or "unknown", record["id"]):
             return toolkit.json_error(
                 429,
                 "too_many_votes",

@@ -71,14 +71,15 @@ def plan(crm, lead_key: int | str, *, actor=SYSTEM) -> dict[str, Any]:
     return {
         "lead": lead,
         "values": values,
-        "existing_account": existing_account(crm, values["account"].get("name")),
+        "existing_account": existing_account(crm, values["account"].get("name"), actor),
         "move_to": default_move_target(crm, create_account=True, create_contact=True),
     }
 
 
-def existing_account(crm, name: Any) -> dict[str, Any] | None:
-    """The account a conversion with this account name reuses instead of creating one."""
-    found = accounts_named(crm, name, limit=1)
+def existing_account(crm, name: Any, actor=SYSTEM) -> dict[str, Any] | None:
+    """The account a conversion with this account name reuses instead of creating one:
+    only one ``actor`` may see (never reveal or attach to someone's private account)."""
+    found = accounts_named(crm, name, actor=actor, limit=1)
     return found[0] if found else None
 
 
@@ -163,7 +164,7 @@ def convert(
         result = Conversion(lead=lead)
         if create_account:
             account_values = {**mapped["account"], **values.get("account", {})}
-            existing = existing_account(crm, account_values.get("name"))
+            existing = existing_account(crm, account_values.get("name"), actor)
             if existing:
                 result.account, result.account_reused = existing, True
             else:

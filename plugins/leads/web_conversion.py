@@ -131,7 +131,7 @@ def register(crm, app) -> None:
                 lead,
                 values={},
                 create=submission.create,
-                existing=conversion.existing_account(crm, typed_name),
+                existing=conversion.existing_account(crm, typed_name, actor),
                 move_to=submission.move_to,
                 assigned_to=submission.assigned_to,
                 typed=submission.typed,

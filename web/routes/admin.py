@@ -7,6 +7,7 @@ import bottle
 
 from crm_core.builtin.permissions import PERMISSION_MODES
 from crm_core.errors import PermissionDenied, ValidationError
+from crm_core.i18n import msg
 from crm_core.plugins import hooks_of
 
 from ..state import current, flash
@@ -15,7 +16,7 @@ from ..state import current, flash
 def require_admin() -> None:
     actor = current().actor
     if actor is None or not actor.is_admin:
-        raise PermissionDenied("only administrators may open the administration screens")
+        raise PermissionDenied(msg("only administrators may open the administration screens"))
 
 
 def register(app: bottle.Bottle, web) -> None:
@@ -190,6 +191,8 @@ def register(app: bottle.Bottle, web) -> None:
                 )
             elif action in ("up", "down"):
                 codes = crm.picklists.get(name).codes()
+                if code not in codes:
+                    raise ValidationError({"code": msg("no such value")})
                 index = codes.index(code)
                 swap = index - 1 if action == "up" else index + 1
                 if 0 <= swap < len(codes):
@@ -328,7 +331,9 @@ def register(app: bottle.Bottle, web) -> None:
     def change_permissions(type_name: str):
         mode = bottle.request.forms.decode().get("mode")
         if mode not in PERMISSION_MODES:
-            raise ValidationError({"mode": f"must be one of {', '.join(PERMISSION_MODES)}"})
+            raise ValidationError(
+                {"mode": msg("must be one of {choices}", choices=", ".join(PERMISSION_MODES))}
+            )
         crm.registry.type(type_name)
         crm.set_setting(f"type:{type_name}", "permission_mode", mode)
         flash(web.gettext("Access to {type} was changed.", type=type_name))

@@ -10,11 +10,10 @@ expressions (``amount>=100``, ``title~printer``), ``sort``, ``limit``, ``cursor`
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import quote
 
 import bottle
 
-from crm_core.errors import NotFound, ValidationError
+from crm_core.errors import ValidationError
 from crm_core.query import Condition, every, parse_expression, with_default
 from crm_core.serialize import record_to_json
 
@@ -103,7 +102,9 @@ def register(app: bottle.Bottle, web) -> None:
         if not words:
             raise ValidationError({"q": "is required"})
         types = query.getall("type") or None
-        hits = crm.search.query(words, actor=current().actor, types=types, limit=_limit(query, 20))
+        hits = crm.search.query(
+            words, actor=current().actor, types=types, limit=min(_limit(query, 20), 100)
+        )
         return json_response({"results": [hit.as_dict() for hit in hits]})
 
     @api("/openapi.json")
@@ -118,15 +119,7 @@ def register(app: bottle.Bottle, web) -> None:
     @api("/attachments/<attachment_id:int>")
     def download(attachment_id: int):
         attachment, path = crm.attachments.open(attachment_id, actor=current().actor)
-        response = bottle.static_file(
-            path.name, root=str(path.parent), mimetype=attachment["content_type"]
-        )
-        if isinstance(response, bottle.HTTPError):
-            raise NotFound("the file is missing from the file store")
-        response.set_header(
-            "Content-Disposition", f"attachment; filename*=UTF-8''{quote(attachment['filename'])}"
-        )
-        return response
+        return toolkit.send_attachment(attachment, path)
 
     @api("/<type_name>")
     def list_records(type_name: str):

@@ -4,15 +4,9 @@ from __future__ import annotations
 
 import bottle
 
-from ..security import LANGUAGE_COOKIE, SESSION_COOKIE, is_secure, login_csrf_token
+from .. import toolkit
+from ..security import LANGUAGE_COOKIE, SESSION_COOKIE, is_secure, login_csrf_token, safe_path
 from ..state import current
-
-
-def safe_next(target: str | None) -> str:
-    """Only same-site paths: never redirect to another site after sign-in."""
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
-    return "/"
 
 
 def register(app: bottle.Bottle, web) -> None:
@@ -22,7 +16,7 @@ def register(app: bottle.Bottle, web) -> None:
     def login_form():
         state = current()
         if state.actor is not None:
-            return bottle.redirect(safe_next(bottle.request.query.decode().get("next")))
+            return bottle.redirect(safe_path(bottle.request.query.decode().get("next")))
         lang = bottle.request.query.get("lang")
         if lang in ("en", "ru"):
             bottle.response.set_cookie(
@@ -31,7 +25,7 @@ def register(app: bottle.Bottle, web) -> None:
         return web.render(
             "login.html",
             login_csrf=login_csrf_token(),
-            next=safe_next(bottle.request.query.decode().get("next")),
+            next=safe_path(bottle.request.query.decode().get("next")),
             error=None,
             login="",
         )
@@ -40,9 +34,9 @@ def register(app: bottle.Bottle, web) -> None:
     def login_submit():
         form = bottle.request.forms.decode()
         login, password = form.get("login", "").strip(), form.get("password", "")
-        target = safe_next(form.get("next"))
-        address = bottle.request.remote_addr
-        wait = crm.sessions.blocked_for(login, address)
+        target = safe_path(form.get("next"))
+        address = toolkit.client_address()
+        attempt, wait = crm.sessions.attempt(login, address)
         if wait:
             bottle.response.status = 429
             error = web.gettext(
@@ -53,13 +47,12 @@ def register(app: bottle.Bottle, web) -> None:
             )
         user = crm.directory.authenticate(login, password)
         if user is None or user["kind"] != "staff":
-            crm.sessions.record_failure(login, address)
             bottle.response.status = 401
             error = web.gettext("Wrong login or password, or the account is deactivated.")
             return web.render(
                 "login.html", login_csrf=login_csrf_token(), next=target, error=error, login=login
             )
-        crm.sessions.clear_failures(login)
+        crm.sessions.succeeded(login, attempt)
         token, _ = crm.sessions.start(user["id"], address)
         bottle.response.set_cookie(
             SESSION_COOKIE, token, path="/", httponly=True, samesite="lax", secure=is_secure()

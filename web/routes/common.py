@@ -8,6 +8,7 @@ from typing import Any
 import bottle
 
 from crm_core.errors import ValidationError
+from crm_core.i18n import msg
 from crm_core.query import OPERATORS, Condition, Where, every, with_default
 from crm_core.schema import Field, RecordType
 
@@ -62,11 +63,19 @@ def read_list_request(web, rt: RecordType, views: list[dict[str, Any]]) -> ListR
         values = [v for v in query.getall(key) if v != ""]
         field = rt.field(name)
         if field is None:
-            raise ValidationError({key: f"{name!r} is not a field of {rt.name}"})
+            raise ValidationError(
+                {key: msg("{name!r} is not a field of {type}", name=name, type=rt.name)}
+            )
         op = op or ("in" if len(values) > 1 else "eq")
         if op not in OPERATORS:
             raise ValidationError(
-                {key: f"unknown operator {op!r}; allowed: {', '.join(OPERATORS)}"}
+                {
+                    key: msg(
+                        "unknown operator {op!r}; allowed: {allowed}",
+                        op=op,
+                        allowed=", ".join(OPERATORS),
+                    )
+                }
             )
         if field.type == "datetime" and op in ("lte", "lt") and values and len(values[0]) == 10:
             values = [values[0] + "T23:59:59"]  # a date as the upper bound includes that day

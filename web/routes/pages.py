@@ -15,9 +15,12 @@ from urllib.parse import quote, urlencode
 import bottle
 
 from crm_core.errors import NotFound, ValidationError
+from crm_core.i18n import msg
 from crm_core.query import Condition
 
+from .. import toolkit
 from ..forms import PRESENT_MARK, form_fields, read_form, submitted_text
+from ..security import safe_path
 from ..state import current, flash
 from .common import (
     default_filter,
@@ -111,6 +114,7 @@ def register(app: bottle.Bottle, web) -> None:
         crm.transfer.export(
             rt.name,
             text,
+            deleted=request.deleted,
             where=request.where(default_filter(web, rt)),
             actor=current().actor,
             tag=request.tag,
@@ -127,7 +131,7 @@ def register(app: bottle.Bottle, web) -> None:
         form = bottle.request.forms.decode()
         state = current()
         ids = [int(i) for i in form.getall("ids") if i.isdigit()]
-        back = _safe_back(form.get("back"), f"/r/{rt.name}")
+        back = safe_path(form.get("back"), f"/r/{rt.name}")
         if not ids:
             flash(web.gettext("Select some records first."), "warning")
             return bottle.redirect(back)
@@ -147,7 +151,7 @@ def register(app: bottle.Bottle, web) -> None:
                     crm.records.restore(rt.name, ident, actor=state.actor)
                 message = web.gettext("{n} record(s) restored.", n=len(ids))
             else:
-                raise ValidationError({"action": "choose assign, delete or restore"})
+                raise ValidationError({"action": msg("choose assign, delete or restore")})
         flash(message)
         return bottle.redirect(back)
 
@@ -391,18 +395,9 @@ def register(app: bottle.Bottle, web) -> None:
     @app.get("/attachments/<attachment_id:int>")
     def download(attachment_id: int):
         attachment, path = crm.attachments.open(attachment_id, actor=current().actor)
-        response = bottle.static_file(
-            path.name, root=str(path.parent), mimetype=attachment["content_type"]
+        return toolkit.send_attachment(
+            attachment, path, inline=bottle.request.query.get("inline") == "1"
         )
-        if isinstance(response, bottle.HTTPError):
-            raise NotFound("the file is missing from the file store")
-        inline = attachment["inline_safe"] and bottle.request.query.get("inline") == "1"
-        disposition = "inline" if inline else "attachment"
-        response.set_header(
-            "Content-Disposition",
-            f"{disposition}; filename*=UTF-8''{quote(attachment['filename'])}",
-        )
-        return response
 
     @app.post("/attachments/<attachment_id:int>/delete")
     def delete_attachment(attachment_id: int):
@@ -437,12 +432,6 @@ def _export_url(rt) -> str:
     return f"/r/{rt.name}/export.csv" + ("?" + urlencode(pairs) if pairs else "")
 
 
-def _safe_back(target: str | None, fallback: str) -> str:
-    if target and target.startswith("/") and not target.startswith("//"):
-        return target
-    return fallback
-
-
 def _prefill(rt) -> dict[str, Any]:
     """Field values given in the URL of a "new" form (?account=12), shown, not saved."""
     query = bottle.request.query.decode()
@@ -462,7 +451,9 @@ def _prefill(rt) -> dict[str, Any]:
 
 def _duplicates(web, rt, values: dict[str, Any]) -> list[dict[str, Any]]:
     found = []
-    for result in web.crm.hook.crm_find_duplicates(crm=web.crm, record_type=rt, record=values):
+    for result in web.crm.hook.crm_find_duplicates(
+        crm=web.crm, record_type=rt, record=values, actor=current().actor
+    ):
         found.extend(result or [])
     return found
 
