@@ -36,6 +36,8 @@ IGNORED_ON_IMPORT = {
     "deleted",
 }
 csv.field_size_limit(10 * 1024 * 1024)
+#: Imports at least this big refresh the database's statistics afterwards.
+ANALYZE_AFTER = 50_000
 
 
 class ImportFailed(CRMError):
@@ -229,6 +231,8 @@ class CSVTransfer:
                         )
                     }
                 ) from None
+            if report.imported >= ANALYZE_AFTER and not dry_run:
+                self.crm.analyze()  # a big load changes what the best query plans are
             return report
         except UnicodeDecodeError as exc:
             raise _not_utf8(source, exc) from None

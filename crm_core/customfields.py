@@ -298,7 +298,7 @@ class CustomFields:
         column = table.column_dict[field.column]
         statements = [add_column_sql(self.store.dialect, table.name, column)]
         for index in table.indexes.values():
-            if [c.name for c in index.columns] == [field.column] and not index.is_pk:
+            if [c.name for c in index.columns][:1] == [field.column] and not index.is_pk:
                 statements.append(index.get_create_command())
         db.disconnect()
         return statements

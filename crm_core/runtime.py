@@ -125,6 +125,10 @@ class CRM:
         """The current registry snapshot (custom fields included)."""
         return self.store.snapshot.registry
 
+    def analyze(self) -> None:
+        """Refresh the database's statistics: ``crm db analyze``, and after big imports."""
+        self.store.analyze()
+
     def refresh(self) -> Registry:
         """Pick up registry changes made by another process now."""
         return self.store.fresh_snapshot().registry

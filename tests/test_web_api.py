@@ -179,12 +179,18 @@ def test_api_token_lifecycle_in_the_account_page(web_app):
 def test_out_of_range_ids_and_operators_are_clear_errors(web_app):
     auth = token_for(web_app)
     huge = "99999999999999999999"
-    assert web_app.get(f"/api/v1/gadget/{huge}", headers=auth, status=404).json["error"]["code"] == "not_found"
+    assert (
+        web_app.get(f"/api/v1/gadget/{huge}", headers=auth, status=404).json["error"]["code"]
+        == "not_found"
+    )
     web_app.get(f"/api/v1/attachments/{huge}", headers=auth, status=404)
-    bad_weight = web_app.post_json("/api/v1/gadget", {"name": "X", "weight": "1e400"}, headers=auth, status=422)
+    bad_weight = web_app.post_json(
+        "/api/v1/gadget", {"name": "X", "weight": "1e400"}, headers=auth, status=422
+    )
     assert bad_weight.json["error"]["fields"]["weight"] == "is too large"
-    owner = web_app.post_json("/api/v1/gadget", {"name": "X", "assigned_to": f"user:{huge}"}, headers=auth,
-                              status=422)
+    owner = web_app.post_json(
+        "/api/v1/gadget", {"name": "X", "assigned_to": f"user:{huge}"}, headers=auth, status=422
+    )
     assert "not an id any record can have" in owner.json["error"]["fields"]["assigned_to"]
     wrong_op = web_app.get("/api/v1/gadget?filter=weight~1", headers=auth, status=422).json
     assert "does not apply to a decimal field" in wrong_op["error"]["fields"]["weight"]

@@ -264,3 +264,42 @@ def test_a_forged_forwarded_address_does_not_escape_the_limit(web_app):
             expect_errors=True,
         ).status_int
     assert status == 429  # six attempts from one real address, whatever the header said
+
+
+def test_another_users_private_record_is_not_found_by_any_route(web_app):
+    crm = web_app.app.config["crm.web"].crm
+    crm.directory.add_user("boris", "Boris", password="boris-password")
+    crm.directory.add_user("anna", "Anna", password="anna-password")
+    crm.set_setting("type:gadget", "permission_mode", "private")
+    anna = crm.directory.actor_for("anna")
+    secret = crm.records.create("gadget", {"name": "Secret plan"}, actor=anna)
+    comment = crm.comments.add("gadget", secret["id"], "hidden words", actor=anna)
+    file = crm.attachments.add("gadget", secret["id"], "plan.txt", b"plan", actor=anna)
+    sign_in(web_app, "boris", "boris-password")
+    token, _ = crm.sessions.create_api_token(crm.directory.get_user("boris")["id"], "t")
+    auth = {"Authorization": f"Bearer {token}"}
+    ident = secret["id"]
+    for url in (
+        f"/r/gadget/{ident}",
+        f"/r/gadget/{secret['number']}",
+        f"/r/gadget/{ident}/edit",
+        f"/r/gadget/{ident}/duplicate",
+        f"/attachments/{file['id']}",
+    ):
+        assert "Secret plan" not in web_app.get(url, status=404).text, url
+    for url in (
+        f"/api/v1/gadget/{ident}",
+        f"/api/v1/gadget/{ident}/history",
+        f"/api/v1/gadget/{ident}/comments",
+        f"/api/v1/gadget/{ident}/attachments",
+        f"/api/v1/attachments/{file['id']}",
+    ):
+        web_app.get(url, headers=auth, status=404)
+    assert web_app.get("/lookup/gadget", {"q": "secret"}).json == []
+    assert web_app.get("/api/v1/search", {"q": "hidden"}, headers=auth).json["results"] == []
+    token_csrf = csrf_of(web_app)
+    web_app.post(
+        f"/comments/{comment['id']}/edit", {"csrf_token": token_csrf, "body": "x"}, status=404
+    )
+    web_app.post(f"/r/gadget/{ident}/delete", {"csrf_token": token_csrf}, status=404)
+    assert crm.records.get("gadget", ident)["deleted"] is False

@@ -84,6 +84,14 @@ def db_upgrade(state: State) -> None:
     click.echo(f"database schema is up to date ({len(crm.registry.types)} record types)")
 
 
+@db.command("analyze")
+@pass_state
+def db_analyze(state: State) -> None:
+    """Refresh the statistics the database plans queries with (after loading much data)."""
+    state.crm().analyze()
+    click.echo("statistics refreshed")
+
+
 @cli.command("plugins")
 @click.option("--json", "as_json", is_flag=True)
 @pass_state

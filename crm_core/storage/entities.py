@@ -272,8 +272,15 @@ def sql_default_literal(value: Any, dialect: str) -> str | None:
 def define_record_entity(
     db: orm.Database, record_type: RecordType, field_types: dict[str, FieldType], dialect: str
 ) -> type:
-    """Generate the Pony entity of one record type from its fields."""
+    """Generate the Pony entity of one record type from its fields.
+
+    Every index ends with ``deleted``: lists, counts and aggregates always ask for records
+    not in the recycle bin, and with the flag in the index they are answered from the
+    index alone (a dashboard counting 300,000 open tickets reads no table row). ``deleted``
+    has no index of its own: nearly every row has the same value, and such an index only
+    misleads the query planner into scanning the whole table."""
     single_indexes = {columns[0] for columns in record_type.indexes if len(columns) == 1}
+    indexed: list[tuple[str, ...]] = []
     attrs: dict[str, Any] = {
         "_table_": table_name(record_type.name),
         "id": orm.PrimaryKey(int, auto=True, size=64),
@@ -286,7 +293,7 @@ def define_record_entity(
         options: dict[str, Any] = {"column": field.column, "nullable": True}
         options.update(field_type.column_options(field))
         if py_type is bool and field.name == "deleted":
-            options = {"column": "deleted", "default": False, "index": True}
+            options = {"column": "deleted", "default": False}
             attrs[attr_name(field.name)] = orm.Required(bool, **options)
             continue
         if py_type is not str:
@@ -299,7 +306,7 @@ def define_record_entity(
         if field.unique:
             options["unique"] = True
         elif field.indexed or field.name in single_indexes:
-            options["index"] = True
+            indexed.append((field.name,))
         if field.custom and field.default is not None:
             options["sql_default"] = sql_default_literal(
                 field_type.to_storage(field.default), dialect
@@ -307,14 +314,15 @@ def define_record_entity(
         max_len = options.pop("max_len", None)
         args = (py_type, max_len) if max_len else (py_type,)
         attrs[attr_name(field.name)] = orm.Optional(*args, **options)
+    indexed += [tuple(columns) for columns in record_type.indexes if len(columns) > 1]
     indexes = [
         Index(
             *(attrs["id" if name == "id" else attr_name(name)] for name in columns),
+            *(() if "deleted" in columns else (attrs[attr_name("deleted")],)),
             is_pk=False,
             is_unique=False,
         )
-        for columns in record_type.indexes
-        if len(columns) > 1
+        for columns in dict.fromkeys(indexed)
     ]
     if indexes:
         attrs["_indexes_"] = indexes

@@ -262,6 +262,12 @@ class Store:
     def reading(self) -> contextlib.AbstractContextManager[Transaction]:
         return self.transaction(write=False)
 
+    def analyze(self) -> None:
+        """Refresh the query planner's statistics (after loading many rows: without them
+        SQLite may pick an index that does not narrow anything down)."""
+        with orm.db_session(ddl=True):
+            self.snapshot.db.execute("ANALYZE")
+
     def bump_version(self, tx: Transaction) -> None:
         """Tell every process (this one included) that the registry changed; they rebuild
         their snapshot at the start of their next transaction."""
