@@ -1,0 +1,139 @@
+"""The floor: the same work done with raw SQL on the same database, in the same run.
+
+Only the benchmark writes SQL by hand like this; it is the yardstick, not the product. The
+queries read and write the tables the CRM created, so the floor pays the same indexes,
+the same row sizes and the same disk.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sqlite3
+from collections.abc import Sequence
+from typing import Any
+
+import psycopg2
+
+from crm_core.storage.dialect import dialect_for
+
+
+class Raw:
+    """A plain DB-API connection with the CRM's SQLite pragmas, and ``?`` placeholders."""
+
+    def __init__(self, url: str):
+        self.dialect = dialect_for(url)
+        arguments = self.dialect.bind_arguments()
+        if arguments.pop("provider") == "sqlite":
+            self.connection = sqlite3.connect(
+                arguments["filename"], timeout=60, isolation_level=None
+            )
+        else:
+            self.connection = psycopg2.connect(**arguments)
+            self.connection.autocommit = True
+        self.dialect.on_connect(self.connection)
+        self.postgres = self.dialect.name == "postgres"
+
+    def execute(self, sql: str, params: Sequence[Any] = ()):
+        return self.dialect.execute(self.connection, sql, params)
+
+    def rows(self, sql: str, params: Sequence[Any] = ()) -> list[tuple]:
+        return self.execute(sql, params).fetchall()
+
+    def begin(self) -> None:
+        self.execute("BEGIN IMMEDIATE" if not self.postgres else "BEGIN")
+
+    def commit(self) -> None:
+        self.execute("COMMIT")
+
+    def close(self) -> None:
+        self.connection.close()
+
+
+def insert_ticket(raw: Raw, index: int, now: dt.datetime) -> None:
+    """One ticket row and its history row, in one transaction: the least a create costs."""
+    raw.begin()
+    number = f"RAW{index}"
+    ticket_id = raw.execute(
+        "INSERT INTO rec_ticket (number, title, status, priority, description, source, deleted, "
+        "created_at, modified_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+        (
+            number,
+            f"Raw ticket {index}",
+            "open",
+            "normal",
+            "Принтер не печатает",
+            "crm",
+            False,
+            now,
+            now,
+        ),
+    ).fetchone()[0]
+    raw.execute(
+        "INSERT INTO crm_history (record_type, record_id, kind, at, changes) VALUES (?, ?, ?, ?, ?)",
+        ("ticket", ticket_id, "created", now, json.dumps({"title": [None, f"Raw ticket {index}"]})),
+    )
+    raw.commit()
+
+
+def list_page(raw: Raw, after: tuple[Any, int] | None, limit: int = 50) -> list[tuple]:
+    """Open, high-priority tickets newest first, one keyset page."""
+    sql = "SELECT * FROM rec_ticket WHERE deleted = ? AND status = ? AND priority = ?"
+    params: list[Any] = [False, "open", "high"]
+    if after is not None:
+        sql += " AND (modified_at < ? OR (modified_at = ? AND id < ?))"
+        params += [after[0], after[0], after[1]]
+    sql += f" ORDER BY modified_at DESC, id DESC LIMIT {limit}"
+    return raw.rows(sql, params)
+
+
+def search(raw: Raw, stems: list[str], limit: int = 20) -> list[tuple]:
+    """Ranked full-text matches joined to their records' titles."""
+    if raw.postgres:
+        query = (
+            " & ".join(f"'{s}'" for s in stems[:-1])
+            + (" & " if len(stems) > 1 else "")
+            + f"'{stems[-1]}':*"
+        )
+        return raw.rows(
+            "SELECT d.record_type, d.record_id, ts_rank(d.tsv, q) AS score FROM crm_search_doc d, "
+            "to_tsquery('simple', ?) q WHERE d.tsv @@ q AND d.record_type IN ('ticket', 'faq') "
+            "ORDER BY score DESC LIMIT ?",
+            (query, limit),
+        )
+    match = " ".join(f'"{s}"' for s in stems[:-1]) + f' "{stems[-1]}"*'
+    return raw.rows(
+        "SELECT d.record_type, d.record_id FROM crm_search_fts JOIN crm_search_doc d "
+        "ON d.id = crm_search_fts.rowid WHERE crm_search_fts MATCH ? "
+        "AND d.record_type IN ('ticket', 'faq') ORDER BY bm25(crm_search_fts) LIMIT ?",
+        (match, limit),
+    )
+
+
+def dashboard(raw: Raw, since: dt.datetime, now: dt.datetime) -> None:
+    """The support dashboard's aggregate queries, as plain SQL."""
+    open_codes = ("open", "in_progress", "wait_for_response")
+    marks = ", ".join("?" for _ in open_codes)
+    raw.rows(
+        f"SELECT status, COUNT(*) FROM rec_ticket WHERE deleted = ? AND status IN ({marks}) GROUP BY status",
+        (False, *open_codes),
+    )
+    raw.rows(
+        f"SELECT priority, COUNT(*) FROM rec_ticket WHERE deleted = ? AND status IN ({marks}) GROUP BY priority",
+        (False, *open_codes),
+    )
+    raw.rows(
+        f"SELECT COUNT(*) FROM rec_ticket WHERE deleted = ? AND status IN ({marks}) AND resolution_due < ?",
+        (False, *open_codes, now),
+    )
+    raw.rows(
+        "SELECT COUNT(*) FROM rec_ticket WHERE deleted = ? AND created_at >= ?", (False, since)
+    )
+    raw.rows(
+        "SELECT COUNT(*) FROM rec_ticket WHERE deleted = ? AND status = ? AND closed_at >= ?",
+        (False, "closed", since),
+    )
+
+
+def get_by_id(raw: Raw, ticket_id: int) -> tuple:
+    return raw.rows("SELECT * FROM rec_ticket WHERE id = ?", (ticket_id,))[0]

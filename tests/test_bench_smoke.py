@@ -1,0 +1,52 @@
+"""The benchmark suite in its smoke size, so its code cannot rot. It asserts only that every
+scenario ran and produced numbers: timings are reported by `python -m bench`, never tested."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from bench.scenarios import SCENARIOS
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_every_scenario_runs_and_reports_numbers(tmp_path):
+    out = tmp_path / "results.json"
+    command = [
+        sys.executable,
+        "-m",
+        "bench",
+        "--records",
+        "2000",
+        "--cache",
+        str(tmp_path / "cache"),
+        "--json",
+        str(out),
+    ]
+    if os.environ.get("CRM_TEST_DATABASE_URL"):
+        command += ["--database", os.environ["CRM_TEST_DATABASE_URL"]]
+    env = {k: v for k, v in os.environ.items() if k != "CRM_DATABASE_URL"}
+    result = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stderr[-3000:]
+    report = json.loads(out.read_text())
+    names = {scenario["name"] for scenario in report["scenarios"]}
+    assert {
+        "create",
+        "list",
+        "search",
+        "dashboard",
+        "import",
+        "http_list",
+        "http_get",
+        "custom_field",
+        "cold_start",
+    } <= names
+    assert set(SCENARIOS) - {"http"} <= names
+    for scenario in report["scenarios"]:
+        assert not scenario["skipped"], scenario
+        assert scenario["figures"], scenario["name"]
+        for figure in scenario["figures"]:
+            assert isinstance(figure["median"], int | float), figure
+    assert "scenario" in result.stdout and "raw SQL floor" in result.stdout
