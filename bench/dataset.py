@@ -11,6 +11,7 @@ and reused by later runs with the same size.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import random
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,7 +25,7 @@ from crm_core.runtime import CRM
 
 from .measure import Stopwatch
 
-VERSION = 2
+VERSION = 3
 PLUGINS = ["contacts", "products", "tickets", "faq"]
 BATCH = 5_000
 SEED = 20261123
@@ -147,9 +148,9 @@ LAST_EN = [
     "Lewis",
     "Walker",
 ]
-#: (code, weight): most tickets are closed (a help desk answering ~900 a day keeps a few
-#: tens of thousands open, not hundreds of thousands), few are urgent.
-STATUSES = (("closed", 940), ("open", 30), ("in_progress", 20), ("wait_for_response", 10))
+#: (code, weight): most tickets are closed (a help desk answering ~900 a day keeps some
+#: tens of thousands open, mostly recent ones, not hundreds of thousands), few are urgent.
+STATUSES = (("closed", 970), ("open", 15), ("in_progress", 10), ("wait_for_response", 5))
 PRIORITIES = (("normal", 55), ("low", 20), ("high", 20), ("urgent", 5))
 
 
@@ -293,8 +294,78 @@ def _users(crm: CRM, count: int) -> list[dict[str, Any]]:
 
 
 def _sentence(rng: random.Random, words: int) -> str:
-    pool = WORDS_RU if rng.random() < 0.6 else WORDS_EN
-    return " ".join(rng.choice(pool) for _ in range(words)).capitalize()
+    vocabulary = VOCABULARY_RU if rng.random() < 0.6 else VOCABULARY_EN
+    chosen = rng.choices(vocabulary.words, cum_weights=vocabulary.weights, k=words)
+    return " ".join(chosen).capitalize()
+
+
+@dataclass(frozen=True)
+class Vocabulary:
+    """Words with Zipf's law frequencies, as in real text: a few function words in almost
+    every ticket, the help-desk words of ``domain`` in a few per cent each, and a long
+    tail of rare words (made up from syllables, the same on every run). A query then
+    matches as many tickets as it would in a real help desk, not half of them."""
+
+    words: tuple[str, ...]
+    weights: tuple[float, ...]  # cumulative
+
+    @classmethod
+    def build(cls, function: list[str], domain: list[str], syllables: list[str], size: int):
+        rng = random.Random(SEED)
+        tail: list[str] = []
+        known = set(function) | set(domain)
+        while len(tail) < size:
+            word = "".join(rng.choice(syllables) for _ in range(rng.randint(2, 4)))
+            if word not in known:
+                known.add(word)
+                tail.append(word)
+        words = list(function)
+        for index, word in enumerate(domain):  # domain words spread over ranks 14 to ~150
+            words += [word, *tail[index * 3 : index * 3 + 3]]
+        words += tail[len(domain) * 3 :]
+        return cls(
+            tuple(words), tuple(itertools.accumulate(1 / rank for rank in range(1, len(words) + 1)))
+        )
+
+
+FUNCTION_RU = ["не", "и", "в", "на", "с", "что", "по", "для", "у", "при", "после", "из", "от"]
+FUNCTION_EN = ["the", "to", "is", "and", "in", "of", "not", "on", "with", "after", "for", "from"]
+SYLLABLES_RU = [
+    "ка",
+    "ро",
+    "ми",
+    "ле",
+    "ст",
+    "пр",
+    "ва",
+    "до",
+    "ри",
+    "ну",
+    "ет",
+    "ол",
+    "за",
+    "ви",
+    "те",
+]
+SYLLABLES_EN = [
+    "ka",
+    "ro",
+    "mi",
+    "le",
+    "st",
+    "pr",
+    "va",
+    "do",
+    "ri",
+    "nu",
+    "et",
+    "ol",
+    "za",
+    "vi",
+    "te",
+]
+VOCABULARY_RU = Vocabulary.build(FUNCTION_RU, WORDS_RU, SYLLABLES_RU, 15_000)
+VOCABULARY_EN = Vocabulary.build(FUNCTION_EN, WORDS_EN, SYLLABLES_EN, 15_000)
 
 
 def _weighted(rng: random.Random, choices) -> str:
@@ -342,8 +413,12 @@ def _faq(rng: random.Random, index: int, products: list[int]) -> dict[str, Any]:
 
 
 def _ticket(rng: random.Random, now: dt.datetime, owners, contacts, products) -> dict[str, Any]:
-    created = now - dt.timedelta(seconds=int(rng.random() ** 1.5 * YEARS * 365 * 86_400))
     status = _weighted(rng, STATUSES)
+    if status == "closed" or rng.random() < 0.1:  # a few forgotten ones stay open for long
+        age = rng.random() ** 1.5 * YEARS * 365 * 86_400
+    else:  # tickets still being worked on are mostly recent
+        age = min(rng.expovariate(1 / (7 * 86_400)), YEARS * 365 * 86_400)
+    created = now - dt.timedelta(seconds=int(age))
     values: dict[str, Any] = {
         "title": _sentence(rng, rng.randint(3, 8)),
         "description": _sentence(rng, rng.randint(10, 40)) + ".",

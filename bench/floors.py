@@ -8,6 +8,7 @@ the same row sizes and the same disk.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import json
 import sqlite3
 from collections.abc import Sequence
@@ -87,8 +88,8 @@ def list_page(raw: Raw, after: tuple[Any, int] | None, limit: int = 50) -> list[
     return raw.rows(sql, params)
 
 
-def search(raw: Raw, stems: list[str], limit: int = 20) -> list[tuple]:
-    """Ranked full-text matches joined to their records' titles."""
+def search(raw: Raw, stems: list[str], limit: int = 20, window: int = 2000) -> list[tuple]:
+    """The best of the newest ``window`` full-text matches, as the CRM ranks them."""
     if raw.postgres:
         query = (
             " & ".join(f"'{s}'" for s in stems[:-1])
@@ -96,43 +97,63 @@ def search(raw: Raw, stems: list[str], limit: int = 20) -> list[tuple]:
             + f"'{stems[-1]}':*"
         )
         return raw.rows(
-            "SELECT d.record_type, d.record_id, ts_rank(d.tsv, q) AS score FROM crm_search_doc d, "
-            "to_tsquery('simple', ?) q WHERE d.tsv @@ q AND d.record_type IN ('ticket', 'faq') "
-            "ORDER BY score DESC LIMIT ?",
-            (query, limit),
+            "SELECT d.record_type, d.record_id, ts_rank(d.tsv, to_tsquery('simple', ?)) AS score "
+            "FROM (SELECT id FROM crm_search_doc WHERE tsv @@ to_tsquery('simple', ?) "
+            "AND record_type IN ('ticket', 'faq') ORDER BY id DESC LIMIT ?) AS newest "
+            "JOIN crm_search_doc d ON d.id = newest.id ORDER BY score DESC LIMIT ?",
+            (query, query, window, limit),
         )
     match = " ".join(f'"{s}"' for s in stems[:-1]) + f' "{stems[-1]}"*'
     return raw.rows(
-        "SELECT d.record_type, d.record_id FROM crm_search_fts JOIN crm_search_doc d "
-        "ON d.id = crm_search_fts.rowid WHERE crm_search_fts MATCH ? "
-        "AND d.record_type IN ('ticket', 'faq') ORDER BY bm25(crm_search_fts) LIMIT ?",
-        (match, limit),
+        "SELECT * FROM (SELECT d.record_type, d.record_id, bm25(crm_search_fts) AS score "
+        "FROM crm_search_fts JOIN crm_search_doc d ON d.id = crm_search_fts.rowid "
+        "WHERE crm_search_fts MATCH ? AND d.record_type IN ('ticket', 'faq') "
+        "ORDER BY crm_search_fts.rowid DESC LIMIT ?) ORDER BY score LIMIT ?",
+        (match, window, limit),
     )
 
 
-def dashboard(raw: Raw, since: dt.datetime, now: dt.datetime) -> None:
-    """The support dashboard's aggregate queries, as plain SQL."""
+def dashboard(raw: Raw, edges: list[dt.datetime], now: dt.datetime) -> None:
+    """The support dashboard's figures, as plain SQL: open tickets by status and by
+    priority, the overdue count, created and closed per day, and two medians (computed
+    in Python from the values, as SQLite has no median)."""
     open_codes = ("open", "in_progress", "wait_for_response")
     marks = ", ".join("?" for _ in open_codes)
+    for column in ("status", "priority"):
+        raw.rows(
+            f"SELECT {column}, COUNT(*) FROM rec_ticket WHERE deleted = ? "
+            f"AND status IN ({marks}) GROUP BY {column}",
+            (False, *open_codes),
+        )
     raw.rows(
-        f"SELECT status, COUNT(*) FROM rec_ticket WHERE deleted = ? AND status IN ({marks}) GROUP BY status",
-        (False, *open_codes),
+        "SELECT COUNT(*) FROM rec_ticket WHERE deleted = ? AND status IN (?, ?) AND "
+        "(resolution_due < ? OR (first_response_at IS NULL AND first_response_due < ?))",
+        (False, "open", "in_progress", now, now),
     )
-    raw.rows(
-        f"SELECT priority, COUNT(*) FROM rec_ticket WHERE deleted = ? AND status IN ({marks}) GROUP BY priority",
-        (False, *open_codes),
-    )
-    raw.rows(
-        f"SELECT COUNT(*) FROM rec_ticket WHERE deleted = ? AND status IN ({marks}) AND resolution_due < ?",
-        (False, *open_codes, now),
-    )
-    raw.rows(
-        "SELECT COUNT(*) FROM rec_ticket WHERE deleted = ? AND created_at >= ?", (False, since)
-    )
-    raw.rows(
-        "SELECT COUNT(*) FROM rec_ticket WHERE deleted = ? AND status = ? AND closed_at >= ?",
-        (False, "closed", since),
-    )
+    days = " UNION ALL ".join(f"SELECT {n} AS n, ? AS lo, ? AS hi" for n in range(len(edges) - 1))
+    ranges = [value for pair in itertools.pairwise(edges) for value in pair]
+    for column, extra, params in (
+        ("created_at", "", ()),
+        ("closed_at", "AND status = ?", ("closed",)),
+    ):
+        raw.rows(
+            f"SELECT b.n, COUNT(*) FROM ({days}) AS b CROSS JOIN rec_ticket "
+            f"WHERE rec_ticket.{column} >= b.lo AND rec_ticket.{column} < b.hi "
+            f"AND deleted = ? {extra} GROUP BY b.n",
+            (*ranges, False, *params),
+        )
+    for column, where, params in (
+        ("first_response_minutes", "first_response_at >= ?", (edges[0],)),
+        ("resolution_minutes", "status = ? AND closed_at >= ?", ("closed", edges[0])),
+    ):
+        values = sorted(
+            value
+            for (value,) in raw.rows(
+                f"SELECT {column} FROM rec_ticket WHERE deleted = ? AND {where}", (False, *params)
+            )
+            if value is not None
+        )
+        _ = values[len(values) // 2] if values else None
 
 
 def get_by_id(raw: Raw, ticket_id: int) -> tuple:

@@ -8,7 +8,6 @@ from disk only when no attachment refers to it any more, after the commit.
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 import mimetypes
 import os
@@ -20,6 +19,7 @@ from typing import IO, TYPE_CHECKING, Any
 
 import filetype
 
+from . import clock
 from .actors import SYSTEM, Actor
 from .errors import NotFound, PermissionDenied, TooLarge, ValidationError
 from .fieldtypes import fits_id
@@ -36,10 +36,6 @@ CHUNK = 1 << 16
 INLINE_TYPES = frozenset(
     {"image/png", "image/jpeg", "image/gif", "image/webp", "application/pdf", "text/plain"}
 )
-
-
-def utcnow() -> dt.datetime:
-    return dt.datetime.now(dt.UTC).replace(tzinfo=None, microsecond=0)
 
 
 def safe_filename(name: str) -> str:
@@ -122,7 +118,7 @@ class Attachments:
                 tx.execute(
                     "INSERT INTO crm_file (sha256, size, content_type, created_at) "
                     "VALUES (?, ?, ?, ?) ON CONFLICT (sha256) DO NOTHING",
-                    (sha256, size, content_type, utcnow()),
+                    (sha256, size, content_type, clock.utcnow()),
                 )
                 # Always put the content in place: a purge of the same content that
                 # commits meanwhile must not leave this attachment without its file.
@@ -139,7 +135,7 @@ class Attachments:
                     content_type=content_type,
                     size=size,
                     uploaded_by=actor.ref,
-                    created_at=utcnow(),
+                    created_at=clock.utcnow(),
                 )
                 attachment.flush()
                 rt = tx.registry.type(type_name)

@@ -7,11 +7,10 @@ comment text is searchable and leads to the record it belongs to.
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
-from . import textsearch
+from . import clock, textsearch
 from .actors import SYSTEM, Actor
 from .errors import NotFound, PermissionDenied, ValidationError
 from .fieldtypes import fits_id
@@ -24,10 +23,6 @@ if TYPE_CHECKING:
     from .storage.store import Transaction
 
 MAX_COMMENT = 100_000
-
-
-def utcnow() -> dt.datetime:
-    return dt.datetime.now(dt.UTC).replace(tzinfo=None, microsecond=0)
 
 
 #: History notes about internal comments start with this; customers never see those entries.
@@ -93,7 +88,7 @@ class Comments:
                 author=actor.ref,
                 internal=bool(internal),
                 body=body,
-                created_at=utcnow(),
+                created_at=clock.utcnow(),
             )
             comment.flush()
             result = self._dict(comment)
@@ -128,7 +123,7 @@ class Comments:
             raise RuntimeError("comments.add_many runs inside crm.transaction()")
         rows = [(t, int(i), _clean_body(b), bool(internal), a) for t, i, b, internal, a in rows]
         owners = self._owners_of(tx, rows)
-        now = utcnow()
+        now = clock.utcnow()
         dialect, connection = tx.snapshot.dialect, tx.connection()
         ids = dialect.insert_many(
             connection,
@@ -195,7 +190,7 @@ class Comments:
             if old_body == body:
                 return self._dict(comment)
             comment.body = body
-            comment.edited_at = utcnow()
+            comment.edited_at = clock.utcnow()
             self._index(tx, comment, record.get("assigned_to"))
             self._history_text(tx, rt, record["id"], actor, comment, old_body, body)
             result = self._dict(comment)
@@ -222,7 +217,7 @@ class Comments:
             record_id=record_id,
             kind="comment_deleted" if new is None else "comment_changed",
             actor=actor.ref,
-            at=utcnow(),
+            at=clock.utcnow(),
             changes={"comment": [old, new]},
             note=history_note(comment.id, comment.internal),
         )

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 from pony import orm
 
+from . import clock
 from .actors import SYSTEM, Actor
 from .errors import Conflict, NotFound, PermissionDenied, ValidationError
 from .fieldtypes import FieldError
@@ -38,10 +39,6 @@ if TYPE_CHECKING:
 
 NAME_RE = re.compile(r"[a-z][a-z0-9_]{0,40}")
 LOCK_RETRIES = 20
-
-
-def utcnow() -> dt.datetime:
-    return dt.datetime.now(dt.UTC).replace(tzinfo=None, microsecond=0)
 
 
 class CustomFields:
@@ -163,14 +160,13 @@ class CustomFields:
             "sort_order": min(last_order + 10, 9_990),
         }
         field = self._with_default(registry, rt, row, default, picklist_rows)
-        population = self._count(type_name)
-        if required and row["default"] is None and population:
+        if required and row["default"] is None and self._any(type_name):
             raise ValidationError(
                 {
                     "default": msg(
                         "a required field needs a default: {count} existing {records} would "
                         "have no value",
-                        count=population,
+                        count=self._count(type_name),
                         records=rt.plural["en"].lower(),
                     )
                 }
@@ -252,6 +248,15 @@ class CustomFields:
         row["default"] = ftype.to_json(value, field)
         return field
 
+    def _any(self, type_name: str) -> bool:
+        """Whether the type has records (cheap at any size, unlike counting them)."""
+        with self.store.reading() as tx:
+            q = tx.quote
+            return (
+                tx.execute(f"SELECT 1 FROM {q(table_name(type_name))} LIMIT 1").fetchone()
+                is not None
+            )
+
     def _count(self, type_name: str) -> int:
         with self.store.reading() as tx:
             q = tx.quote
@@ -271,7 +276,7 @@ class CustomFields:
                     custom = tx.snapshot.system.CustomField
                     if custom.get(record_type=row["record_type"], name=row["name"]) is not None:
                         raise Conflict(_taken(row["record_type"], CUSTOM_PREFIX + row["name"]))
-                    custom(**dict(row.items()), created_at=utcnow())
+                    custom(**dict(row.items()), created_at=clock.utcnow())
                     for value in picklist_rows:
                         tx.snapshot.system.PicklistValue(**value)
                     for sql in column:

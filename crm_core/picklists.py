@@ -12,10 +12,10 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, Any
 
+from . import clock
 from .actors import SYSTEM, Actor
 from .errors import Conflict, NotFound, PermissionDenied, ValidationError
 from .i18n import msg
-from .records import utcnow
 from .schema import CUSTOM_PREFIX, Picklist
 from .storage.entities import table_name
 
@@ -289,7 +289,7 @@ class Picklists:
     def _rewrite(self, tx, rt, field, code: str, replacement: str, actor: Actor) -> int:
         q = tx.quote
         table, column = q(table_name(rt.name)), q(field.column)
-        now = utcnow()
+        now = clock.utcnow()
         if field.type == "multipicklist":
             rows = tx.execute(
                 f"SELECT {q('id')}, {column} FROM {table} WHERE {column} LIKE ?", (f"%|{code}|%",)

@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from . import textsearch
+from . import clock, textsearch
 from .actors import SYSTEM, Actor
 from .comments import INTERNAL_NOTE
 from .errors import Conflict, NotFound, PermissionDenied, ValidationError
@@ -53,10 +53,6 @@ class Page:
     records: list[dict[str, Any]]
     next_cursor: str | None = None
     prev_cursor: str | None = None
-
-
-def utcnow() -> dt.datetime:
-    return dt.datetime.now(dt.UTC).replace(tzinfo=None, microsecond=0)
 
 
 def normalize_tags(raw: Any) -> list[str]:
@@ -99,10 +95,9 @@ class RecordsService:
         """One record by id or number. Missing, deleted or not visible: :class:`NotFound`."""
         with self.store.reading() as tx:
             rt = tx.registry.type(type_name)
-            obj = self._find(tx, rt, key)
-            if obj is None or (obj.f_deleted and not include_deleted):
+            record = self._read(tx, rt, key)
+            if record is None or (record["deleted"] and not include_deleted):
                 raise NotFound(msg("{type} {key} not found", type=rt.name, key=key))
-            record = self._from_entity(tx.snapshot, rt, obj)
             self._require_visible(tx, rt, record, actor)
             record["tags"] = self._tags_of(tx, rt.name, [record["id"]]).get(record["id"], [])
             return record
@@ -446,7 +441,7 @@ class RecordsService:
         clean = check_values(
             tx, rt, {k: v for k, v in values.items() if k not in errors}, errors, checks
         )
-        now = utcnow()
+        now = clock.utcnow()
         record: dict[str, Any] = {f.name: f.default for f in rt.fields if not f.system}
         record.update(
             id=None,
@@ -549,7 +544,7 @@ class RecordsService:
                 return old
             self._run_rules(tx, rt, record, old, actor, checks, changed)
             changed = {name for name in record if name != "tags" and record[name] != old.get(name)}
-            now = utcnow()
+            now = clock.utcnow()
             record.update(modified_at=now, modified_by=actor.ref)
             changes = {name: (old.get(name), record[name]) for name in sorted(changed)}
             for name in changed | {"modified_at", "modified_by"}:
@@ -585,7 +580,7 @@ class RecordsService:
             self._require_visible(tx, rt, record, actor)
             self._require_allowed(tx, rt, record, actor, "delete")
             self.hook.crm_before_delete(crm=self.crm, record_type=rt, record=record, actor=actor)
-            now = utcnow()
+            now = clock.utcnow()
             obj.f_deleted = True
             obj.f_modified_at, obj.f_modified_by = now, actor.ref
             search_index.remove(tx, rt.name, record["id"])
@@ -609,7 +604,7 @@ class RecordsService:
             if not obj.f_deleted:
                 raise Conflict(msg("{number} is not in the recycle bin", number=record["number"]))
             self._require_allowed(tx, rt, record, actor, "delete")  # undoing a delete
-            now = utcnow()
+            now = clock.utcnow()
             obj.f_deleted = False
             obj.f_modified_at, obj.f_modified_by = now, actor.ref
             record.update(deleted=False, modified_at=now, modified_by=actor.ref)
@@ -742,7 +737,7 @@ class RecordsService:
                         other=other["number"],
                     )
                 )
-            now = utcnow()
+            now = clock.utcnow()
             if link:
                 tx.snapshot.system.Link(
                     relation=relation_key,
@@ -886,7 +881,7 @@ class RecordsService:
             record_id,
             kind,
             actor.ref,
-            now or utcnow(),
+            now or clock.utcnow(),
             json.dumps(serialised, ensure_ascii=False) if serialised else None,
             note,
         )
@@ -1248,7 +1243,7 @@ class RecordsService:
                 builder.keyset(sort_key, position, value, nullable=sort_field.name not in _NOT_NULL)
             )
         sql = (
-            f"SELECT {self._select_list(tx.snapshot, rt)} FROM {builder.table()} "
+            f"SELECT {tx.snapshot.select_lists[rt.name]} FROM {builder.table()} "
             f"WHERE {' AND '.join(clauses)} ORDER BY {builder.order_by(sort_key, forward)} "
             f"LIMIT {limit + 1}"
         )
@@ -1315,10 +1310,6 @@ class RecordsService:
         except FieldError:
             raise ValidationError({"cursor": msg("does not belong to this sort order")}) from None
 
-    def _select_list(self, snapshot: Snapshot, rt: RecordType) -> str:
-        q = snapshot.dialect.quote
-        return ", ".join(q(f.column) for f in rt.fields)
-
     def _from_row(self, snapshot: Snapshot, rt: RecordType, row) -> dict[str, Any]:
         converters = snapshot.row_converters[rt.name]
         return {
@@ -1345,6 +1336,24 @@ class RecordsService:
             for name, value in record.items()
             if name != "id" and rt.has_field(name)
         }
+
+    def _read(self, tx: Transaction, rt: RecordType, key: int | str) -> dict[str, Any] | None:
+        """The stored record with this id or number, read with one plain SELECT (no ORM
+        object: reads are the hot path of every page and API call)."""
+        if isinstance(key, int) or (isinstance(key, str) and key.isdigit()):
+            if not fits_id(int(key)):
+                return None
+            column, value = "id", int(key)
+        elif isinstance(key, str):
+            column, value = "number", key.strip()
+        else:
+            raise NotFound(msg("{type} {key!r} not found", type=rt.name, key=key))
+        row = tx.execute(
+            f"SELECT {tx.snapshot.select_lists[rt.name]} FROM {tx.quote(table_name(rt.name))} "
+            f"WHERE {tx.quote(column)} = ?",
+            (value,),
+        ).fetchone()
+        return None if row is None else self._from_row(tx.snapshot, rt, row)
 
     def _find(self, tx: Transaction, rt: RecordType, key: int | str, for_update: bool = False):
         entity = tx.snapshot.entities[rt.name]

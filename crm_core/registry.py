@@ -130,19 +130,6 @@ class Registry:
                     found.append((rt, f))
         return found
 
-    def type_for_number(self, number: str) -> RecordType | None:
-        """The record type whose prefix starts ``number`` and is followed by digits."""
-        best = None
-        for rt in self.types.values():
-            prefix = rt.number_prefix
-            if (
-                number.startswith(prefix)
-                and number[len(prefix) :].isdigit()
-                and (best is None or len(prefix) > len(best.number_prefix))
-            ):
-                best = rt
-        return best
-
 
 def build(base: BaseSchema, custom: Customizations) -> Registry:
     """Overlay the administrator's changes on the shipped definitions."""

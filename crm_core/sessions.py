@@ -15,6 +15,7 @@ import secrets
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from . import clock
 from .actors import Actor
 from .errors import NotFound, ValidationError
 from .fieldtypes import fits_id
@@ -25,10 +26,6 @@ if TYPE_CHECKING:
 
 #: Don't write last_seen on every request: once a minute is precise enough for expiry.
 TOUCH_EVERY = dt.timedelta(seconds=60)
-
-
-def utcnow() -> dt.datetime:
-    return dt.datetime.now(dt.UTC).replace(tzinfo=None, microsecond=0)
 
 
 def digest(token: str) -> str:
@@ -59,7 +56,7 @@ class Sessions:
         """A new session for a user who just proved who they are; returns the cookie token."""
         token = secrets.token_urlsafe(32)
         csrf = secrets.token_urlsafe(32)
-        now = utcnow()
+        now = clock.utcnow()
         with self.store.transaction() as tx:
             tx.snapshot.system.Session(
                 token_hash=digest(token),
@@ -76,7 +73,7 @@ class Sessions:
         if not token or len(token) > 200:
             return None
         hashed = digest(token)
-        now = utcnow()
+        now = clock.utcnow()
         with self.store.reading() as tx:
             row = tx.execute(
                 "SELECT s.user_id, s.csrf_token, s.created_at, s.last_seen, u.active "
@@ -114,7 +111,7 @@ class Sessions:
         token = "crm_" + secrets.token_urlsafe(32)
         with self.store.transaction() as tx:
             row = tx.snapshot.system.ApiToken(
-                user_id=user_id, name=name, token_hash=digest(token), created_at=utcnow()
+                user_id=user_id, name=name, token_hash=digest(token), created_at=clock.utcnow()
             )
             row.flush()
             return token, self._token_dict(row)
@@ -147,15 +144,16 @@ class Sessions:
                 "WHERE t.token_hash = ? AND t.revoked = ? AND u.active = ?",
                 (digest(token), False, True),
             ).fetchone()
-            read_time = tx.snapshot.dialect.reader(dt.datetime)
-        if row is None:
-            return None
-        token_id, user_id, last_used = row
-        now = utcnow()
-        if last_used is None or now - read_time(last_used) > TOUCH_EVERY:
+            if row is None:
+                return None
+            token_id, user_id, last_used = row
+            last_used = tx.snapshot.dialect.reader(dt.datetime)(last_used)
+            actor = self.crm.directory.actor_for(user_id)  # in the same read transaction
+        now = clock.utcnow()
+        if last_used is None or now - last_used > TOUCH_EVERY:
             with self.store.transaction() as tx:
                 tx.execute("UPDATE crm_api_token SET last_used = ? WHERE id = ?", (now, token_id))
-        return self.crm.directory.actor_for(user_id)
+        return actor
 
     @staticmethod
     def _token_dict(row) -> dict[str, Any]:
@@ -179,7 +177,7 @@ class Sessions:
         go on: ``(attempt ids, minutes to wait)`` — wait 0 means go on. Counting first means
         many attempts at the same moment cannot all slip under the limit; a successful
         sign-in takes its attempt back with :meth:`succeeded`."""
-        now = utcnow()
+        now = clock.utcnow()
         since = now - self.window
         with self.store.transaction() as tx:
             ids = [

@@ -10,11 +10,12 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+import crm_core.clock
 from crm_core import Conflict, PermissionDenied, ValidationError, hookimpl
 from crm_core.actors import SYSTEM
 from crm_core.cli import main as crm_main
 from crm_core.errors import ConfigError
-from crm_plugins.tickets import actions, dashboard, queues, sla
+from crm_plugins.tickets import actions, dashboard, queues
 
 HAS_FAQ = importlib.util.find_spec("crm_plugins.faq") is not None
 NOW = dt.datetime(2027, 3, 31, 12, 0)
@@ -27,7 +28,7 @@ def clock(monkeypatch):
     class Clock:
         now = NOW
 
-    monkeypatch.setattr(sla, "utcnow", lambda: Clock.now)
+    monkeypatch.setattr(crm_core.clock, "utcnow", lambda: Clock.now)
     return Clock
 
 
@@ -581,7 +582,7 @@ def test_demo_data(make_crm):
     assert all(t["solution"] for t in tickets if t["status"] == "closed")
     oldest = min(t["created_at"] for t in tickets)
     assert (dt.datetime.now() - oldest).days >= 60
-    assert crm.records.count("ticket", where=queues.overdue(crm, sla.utcnow())) > 0
+    assert crm.records.count("ticket", where=queues.overdue(crm, crm_core.clock.utcnow())) > 0
     assert sum(1 for t in tickets if t["contact"] and t["account"]) > len(tickets) // 2
     assert any(t["product"] for t in tickets)
     comments = [c for t in tickets[:60] for c in crm.comments.list("ticket", t["id"])]

@@ -1,6 +1,6 @@
 """SLA timers on real tickets: due times, the stopped clock, first response, breach.
 
-The plugin reads the time through ``crm_plugins.tickets.sla.utcnow``; the tests set it, and
+The CRM reads the time through ``crm_core.clock.utcnow``; the tests set it, and
 create tickets with a chosen ``created_at``, so every expected time is exact.
 """
 
@@ -8,6 +8,7 @@ import datetime as dt
 
 import pytest
 
+import crm_core.clock
 from crm_core.actors import SYSTEM
 from crm_plugins.tickets import queues, sla
 from crm_plugins.tickets.settings import policy
@@ -26,7 +27,7 @@ class Clock:
 @pytest.fixture
 def clock(monkeypatch):
     clock = Clock(MONDAY_9)
-    monkeypatch.setattr(sla, "utcnow", lambda: clock.now)
+    monkeypatch.setattr(crm_core.clock, "utcnow", lambda: clock.now)
     return clock
 
 

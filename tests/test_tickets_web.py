@@ -14,11 +14,9 @@ import pytest
 import webtest
 from conftest import csrf_of, sign_in
 
-import crm_core.comments
-import crm_core.records
+import crm_core.clock
 from crm_core import hookimpl
 from crm_core.query import Condition
-from crm_plugins.tickets import sla
 from crm_web.app import create_app
 
 HAS_FAQ = importlib.util.find_spec("crm_plugins.faq") is not None
@@ -38,8 +36,7 @@ def clock(monkeypatch):
         def advance(cls, **delta):
             cls.now += dt.timedelta(**delta)
 
-    for module in (sla, crm_core.records, crm_core.comments):
-        monkeypatch.setattr(module, "utcnow", lambda: Clock.now)
+    monkeypatch.setattr(crm_core.clock, "utcnow", lambda: Clock.now)
     return Clock
 
 

@@ -15,7 +15,7 @@ from decimal import Decimal
 from typing import Any
 
 from ..errors import ValidationError
-from ..query import Condition, Where
+from ..query import Where
 from ..schema import Field, RecordType
 from .entities import storage_type
 from .listing import SQLBuilder
@@ -119,23 +119,11 @@ def aggregate_query(
     order given; only rows matching every restriction (and inside the bucket edges)."""
     q, dialect = builder.q, builder.dialect
     keys = [q(field.column) for field in group_by]
+    source, conditions = builder.table(), []
     if bucket is not None:
-        column = q(bucket.field.column)
-        edges = [builder.read_value(builder.rt, bucket.field.name, edge) for edge in bucket.edges]
-        if len(edges) < 2 or None in edges or any(a >= b for a, b in itertools.pairwise(edges)):
-            raise ValidationError(
-                {"bucket": "needs at least two edges, each greater than the one before"}
-            )
-        cases = []
-        for index, (low, high) in enumerate(itertools.pairwise(edges)):
-            builder.params.extend((low, high))
-            cases.append(f"WHEN {column} >= ? AND {column} < ? THEN {index}")
-        keys.append(f"CASE {' '.join(cases)} END")
-        restrictions = [
-            *restrictions,
-            Condition(bucket.field.name, "gte", bucket.edges[0]),
-            Condition(bucket.field.name, "lt", bucket.edges[-1]),
-        ]
+        source, in_range = _bucket_join(builder, bucket)
+        keys.append("crm_bucket.crm_bucket_n")
+        conditions.append(in_range)
     columns = list(keys)
     for measure in measures.values():
         if measure.kind == "count":
@@ -146,10 +134,32 @@ def aggregate_query(
             columns.append(dialect.median(column))
         else:
             columns.append(f"{measure.kind.upper()}({column})")
-    # The select list's parameters (bucket edges) were added first, as the SQL reads.
-    where = " AND ".join(builder.where(part) for part in restrictions) or "1=1"
-    sql = f"SELECT {', '.join(columns)} FROM {builder.table()} WHERE {where}"
+    # The bucket edges' parameters (in FROM) were added first, as the SQL reads.
+    conditions += [builder.where(part) for part in restrictions]
+    where = " AND ".join(conditions) or "1=1"
+    sql = f"SELECT {', '.join(columns)} FROM {source} WHERE {where}"
     if keys:
         positions = ", ".join(str(position + 1) for position in range(len(keys)))
         sql += f" GROUP BY {positions} ORDER BY {positions}"
     return sql
+
+
+def _bucket_join(builder: SQLBuilder, bucket: Bucket) -> tuple[str, str]:
+    """FROM and WHERE parts that number each row by the interval its value falls in.
+
+    The intervals are a little table of their own (one row per interval) joined to the
+    records by range, so each interval is one index range scan: the database never
+    compares every row with every edge, as a CASE over the intervals would."""
+    edges = [builder.read_value(builder.rt, bucket.field.name, edge) for edge in bucket.edges]
+    if len(edges) < 2 or None in edges or any(a >= b for a, b in itertools.pairwise(edges)):
+        raise ValidationError(
+            {"bucket": "needs at least two edges, each greater than the one before"}
+        )
+    rows = []
+    for index, (low, high) in enumerate(itertools.pairwise(edges)):
+        builder.params.extend((low, high))
+        rows.append(f"SELECT {index} AS crm_bucket_n, ? AS crm_bucket_lo, ? AS crm_bucket_hi")
+    column = f"{builder.table()}.{builder.q(bucket.field.column)}"
+    source = f"({' UNION ALL '.join(rows)}) AS crm_bucket CROSS JOIN {builder.table()}"
+    where = f"{column} >= crm_bucket.crm_bucket_lo AND {column} < crm_bucket.crm_bucket_hi"
+    return source, where

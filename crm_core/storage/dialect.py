@@ -10,6 +10,7 @@ function that turns a raw column value back into the Python value.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Callable, Sequence
 from decimal import Decimal
 from pathlib import Path
@@ -67,18 +68,34 @@ class Dialect:
         the placeholders, e.g. ``(%s, to_tsvector('simple', %s))``."""
         if not rows:
             return []
+        single = self.insert_sql(table, tuple(columns), returning)
+        if returning:
+            cursor = connection.cursor()
+            return [cursor.execute(single, self.params(row)).fetchone()[0] for row in rows]
+        connection.cursor().executemany(single, [self.params(row) for row in rows])
+        return []
+
+    @functools.lru_cache(maxsize=256)  # noqa: B019 - dialects live as long as the process
+    def insert_sql(self, table: str, columns: tuple[str, ...], returning: str | None) -> str:
+        """The driver-ready one-row INSERT statement (built once per table and columns)."""
         names = ", ".join(self.quote(c) for c in columns)
-        single = (
+        sql = (
             f"INSERT INTO {self.quote(table)} ({names}) VALUES ({', '.join('?' for _ in columns)})"
         )
         if returning:
-            single += f" RETURNING {self.quote(returning)}"
-            return [self.execute(connection, single, row).fetchone()[0] for row in rows]
-        connection.cursor().executemany(self.adapt(single), [self.params(row) for row in rows])
-        return []
+            sql += f" RETURNING {self.quote(returning)}"
+        return self.adapt(sql)
 
     def adapt(self, sql: str) -> str:
         return sql
+
+    def begin_read(self, connection) -> None:
+        """Start a read-only transaction on ``connection`` if none is open (its statements
+        then see one state of the database). Each statement stands alone where this does
+        nothing."""
+
+    def end_read(self, connection) -> None:
+        """End what :meth:`begin_read` started (``connection`` may be ``None``)."""
 
     def to_db(self, value: Any) -> Any:
         return value
@@ -169,6 +186,14 @@ class SQLiteDialect(Dialect):
         connection.create_function("crm_fold", 1, _casefold, deterministic=True)
         # SQLite has no median or percentile aggregate.
         connection.create_aggregate("crm_median", 1, _Median)
+
+    def begin_read(self, connection) -> None:
+        if not connection.in_transaction:
+            connection.execute("BEGIN")  # deferred: in WAL mode it blocks no one
+
+    def end_read(self, connection) -> None:
+        if connection is not None and connection.in_transaction:
+            connection.rollback()
 
     def fold(self, expression: str) -> str:
         return f"crm_fold({expression})"

@@ -269,6 +269,20 @@ def sql_default_literal(value: Any, dialect: str) -> str | None:
     return "'" + str(value).replace("'", "''") + "'"
 
 
+def without_prefixes(indexes: list[tuple[str, ...]]) -> list[tuple[str, ...]]:
+    """The indexes worth building: each once, and none whose columns begin another one
+    (an index on status and priority answers every question one on status alone would,
+    and each index more slows every insert)."""
+    unique = list(dict.fromkeys(indexes))
+    return [
+        columns
+        for columns in unique
+        if not any(
+            len(other) > len(columns) and other[: len(columns)] == columns for other in unique
+        )
+    ]
+
+
 def define_record_entity(
     db: orm.Database, record_type: RecordType, field_types: dict[str, FieldType], dialect: str
 ) -> type:
@@ -322,7 +336,7 @@ def define_record_entity(
             is_pk=False,
             is_unique=False,
         )
-        for columns in dict.fromkeys(indexed)
+        for columns in without_prefixes(indexed)
     ]
     if indexes:
         attrs["_indexes_"] = indexes

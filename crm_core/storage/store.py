@@ -45,6 +45,8 @@ class Snapshot:
     #: Per record type, for each column in field order: a function from the raw column value
     #: to the record's value, or ``None`` where the raw value is the value.
     row_converters: dict[str, list[Callable[[Any], Any] | None]] = field(default_factory=dict)
+    #: Per record type, the quoted column list of every field in field order, for SELECTs.
+    select_lists: dict[str, str] = field(default_factory=dict)
 
     @property
     def version(self) -> int:
@@ -82,9 +84,18 @@ class Transaction:
         """The DB-API connection of this transaction, with Pony's pending changes written
         first, so raw SQL sees them."""
         cache = self.snapshot.db._get_cache()
-        if cache.modified:
-            cache.flush()
-        return self.snapshot.db.get_connection()
+        if self.write:
+            if cache.modified:
+                cache.flush()
+            return self.snapshot.db.get_connection()
+        # Pony's get_connection() would start an immediate transaction, which on SQLite
+        # takes the database's write lock (and a process-wide one): every read would wait
+        # for every other. A read asks for the plain connection and starts an ordinary
+        # transaction instead, which in WAL mode reads one consistent state without
+        # blocking anyone; Store.transaction ends it.
+        connection = cache.prepare_connection_for_query_execution()
+        self.snapshot.dialect.begin_read(connection)
+        return connection
 
     def quote(self, name: str) -> str:
         return self.snapshot.dialect.quote(name)
@@ -113,15 +124,8 @@ class Store:
 
     def fresh_snapshot(self) -> Snapshot:
         """The current snapshot, rebuilt first if another process changed the registry."""
-        snapshot = self.snapshot
-        with orm.db_session:
-            stored = snapshot.db.select(
-                "value FROM crm_meta WHERE key = $key", {"key": VERSION_KEY}
-            )
-        version = int(stored[0]) if stored and stored[0] else 0
-        if version != snapshot.version:
-            return self.rebuild()
-        return snapshot
+        with self.reading() as tx:
+            return tx.snapshot
 
     def rebuild(self) -> Snapshot:
         """Read the administrator's layer again and swap in a new snapshot."""
@@ -166,7 +170,11 @@ class Store:
             name: [_converter(f, registry, readers[name][f.name]) for f in rt.fields]
             for name, rt in registry.types.items()
         }
-        return Snapshot(registry, db, system, entities, dialect, readers, converters)
+        select_lists = {
+            name: ", ".join(dialect.quote(f.column) for f in rt.fields)
+            for name, rt in registry.types.items()
+        }
+        return Snapshot(registry, db, system, entities, dialect, readers, converters, select_lists)
 
     def _read_customizations(self) -> Customizations:
         """Read custom fields, picklist changes and the version with a plain DB-API
@@ -244,16 +252,31 @@ class Store:
                 raise RuntimeError("a write was attempted inside a read-only transaction")
             yield outer
             return
-        snapshot = self.fresh_snapshot()
-        tx = Transaction(self, snapshot, write)
-        _local.tx = tx
-        try:
-            with orm.db_session(immediate=write, optimistic=False):
-                yield tx
-                for callback in tx.before_commit:
-                    callback()
-        finally:
-            _local.tx = None
+        snapshot = self.snapshot
+        while True:
+            tx = Transaction(self, snapshot, write)
+            _local.tx = tx
+            try:
+                # Writes lock what they change themselves (above), so Pony's optimistic
+                # checks are off for them; reads change nothing and must not start an
+                # immediate transaction.
+                with orm.db_session(immediate=write, optimistic=not write):
+                    try:
+                        # Checked on the transaction's own connection (no extra round
+                        # trip); a registry changed by another process means a new mapping.
+                        current = _stored_version(tx) == snapshot.version
+                        if current:
+                            yield tx
+                            for callback in tx.before_commit:
+                                callback()
+                    finally:
+                        if not write:
+                            snapshot.dialect.end_read(snapshot.db._get_cache().connection)
+            finally:
+                _local.tx = None
+            if current:
+                break
+            snapshot = self.rebuild()
         if write:
             for callback in tx.on_commit:
                 callback()
@@ -320,3 +343,9 @@ def _row_dict(cursor, row, json_columns: tuple[str, ...]) -> dict[str, Any]:
     if "active" in result and result["active"] is not None:
         result["active"] = bool(result["active"])
     return result
+
+
+def _stored_version(tx: Transaction) -> int:
+    """The registry version in the database, as ``tx`` sees it."""
+    row = tx.execute("SELECT value FROM crm_meta WHERE key = ?", (VERSION_KEY,)).fetchone()
+    return int(row[0]) if row and row[0] else 0

@@ -20,11 +20,10 @@ What a conversion does, all or nothing:
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
-from crm_core import Conflict, PermissionDenied, ValidationError, msg
+from crm_core import Conflict, PermissionDenied, ValidationError, clock, msg
 from crm_core.actors import SYSTEM
 from crm_core.i18n import either
 from crm_core.schema import text
@@ -252,7 +251,7 @@ def _create(crm, type_name, values, owner, lead, actor) -> dict[str, Any]:
 def _mark_converted(crm, lead, result: Conversion, actor) -> dict[str, Any]:
     marks = {
         "converted": True,
-        "converted_at": dt.datetime.now(dt.UTC).replace(tzinfo=None, microsecond=0),
+        "converted_at": clock.utcnow(),
         "converted_by": actor.ref,
         "converted_account": result.account["id"] if result.account else None,
         "converted_contact": result.contact["id"] if result.contact else None,

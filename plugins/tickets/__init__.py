@@ -14,10 +14,10 @@ behind the buttons (:mod:`.routes`).
 Documentation: docs/modules/tickets.md.
 """
 
-from crm_core import hookimpl
+from crm_core import clock, hookimpl
 from crm_schemas import schema_file
 
-from . import commands, demo, hookspecs, lifecycle, queues, sla, ui
+from . import commands, demo, hookspecs, lifecycle, queues, ui
 from .settings import CONFIG_SCHEMA
 
 REQUIRES = ["contacts"]
@@ -78,7 +78,7 @@ def crm_after_comment(crm, record_type, record, comment, actor, created):
 @hookimpl
 def crm_list_views(crm, record_type, actor):
     if record_type.name == TYPE:
-        return queues.list_views(crm, actor, sla.utcnow())
+        return queues.list_views(crm, actor, clock.utcnow())
     return None
 
 

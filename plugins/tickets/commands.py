@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import click
 
+from crm_core import clock
 from crm_core.cli import echo_json, parse_assignments
 from crm_core.schema import text
 from crm_core.serialize import record_to_json
@@ -61,15 +62,15 @@ def sla_command(state, key: str, as_json: bool) -> None:
     """SLA timers of one ticket: due times, state, working time left."""
     crm = state.crm()
     ticket = crm.records.get(TYPE, key, actor=state.actor)
-    clock = sla.clock_state(ticket, policy(crm), sla.utcnow())
+    timers = sla.clock_state(ticket, policy(crm), clock.utcnow())
     if as_json:
-        echo_json(clock)
+        echo_json(timers)
         return
     click.echo(f"{ticket['number']} {ticket['title']}")
-    if clock["stopped_since"]:
-        click.echo(f"  clock stopped since {clock['stopped_since']:%Y-%m-%d %H:%M} UTC")
+    if timers["stopped_since"]:
+        click.echo(f"  clock stopped since {timers['stopped_since']:%Y-%m-%d %H:%M} UTC")
     for name in ("first_response", "resolution"):
-        part = clock[name]
+        part = timers[name]
         due = f"due {part['due']:%Y-%m-%d %H:%M} UTC" if part["due"] else "no target"
         left = part["remaining_minutes"]
         extra = f", {left} working min left" if left is not None and left >= 0 else ""
@@ -111,7 +112,7 @@ def dashboard_command(state, days: int, as_json: bool) -> None:
 def queue_command(state, name: str | None, limit: int, as_json: bool) -> None:
     """The tickets of a queue (my_open, overdue, ...); without a name, the queues."""
     crm = state.crm()
-    now = sla.utcnow()
+    now = clock.utcnow()
     if name is None:
         for view in queues.list_views(crm, state.actor, now):
             click.echo(f"{view['name']:<16} {text(view['label'])}")
@@ -128,7 +129,7 @@ def queue_command(state, name: str | None, limit: int, as_json: bool) -> None:
 def due_command(state, hours: float, limit: int, as_json: bool) -> None:
     """Open tickets falling due within HOURS (a response or the resolution)."""
     crm = state.crm()
-    where = queues.due_within(crm, hours, sla.utcnow())
+    where = queues.due_within(crm, hours, clock.utcnow())
     _print_tickets(crm, where, "resolution_due", limit, state.actor, as_json)
 
 

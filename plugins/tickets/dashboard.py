@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import TYPE_CHECKING, Any
 
-from crm_core import ValidationError, msg
+from crm_core import ValidationError, clock, msg
 from crm_core.actors import SYSTEM, Actor
 from crm_core.query import Condition
 
@@ -34,7 +34,7 @@ def support_dashboard(
     the resolution of the tickets answered / closed in that period."""
     if not 1 <= days <= 366:
         raise ValidationError({"days": msg("must be between 1 and 366")})
-    now = now or sla.utcnow()
+    now = now or clock.utcnow()
     open_codes = queues.open_statuses(crm)
     still_open = Condition("status", "in", open_codes)
     by_status = _grouped(crm, "status", still_open, actor)

@@ -16,6 +16,7 @@ import datetime as dt
 import random
 from typing import TYPE_CHECKING, Any
 
+from crm_core import clock
 from crm_core.actors import Actor
 
 from . import sla
@@ -137,7 +138,7 @@ OPEN_STATUSES = (("open", 40), ("in_progress", 35), (sla.WAITING, 25))
 
 def load(crm: CRM, actor: Actor) -> None:
     rng = random.Random(SEED)  # noqa: S311 - repeatable demo data, not secrets
-    now = sla.utcnow()
+    now = clock.utcnow()
     rules = policy(crm)
     contacts = crm.records.list("contact", limit=200, actor=actor).records
     products = (

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from crm_core import msg
+from crm_core import clock, msg
 from crm_core.actors import SYSTEM, Actor
 
 from . import sla
@@ -38,7 +38,7 @@ def validate(crm: CRM, ticket: dict[str, Any], old: dict[str, Any] | None) -> di
 
 def before_save(crm: CRM, ticket: dict[str, Any], old: dict[str, Any] | None) -> dict[str, Any]:
     """The SLA fields that change with this save."""
-    now = sla.utcnow()
+    now = clock.utcnow()
     if old is None:
         return sla.on_create(ticket, policy(crm), now)
     return sla.on_update(old, ticket, policy(crm), now)
@@ -76,7 +76,7 @@ def after_comment(crm: CRM, ticket: dict[str, Any], comment: dict[str, Any], act
     commented hook. The SLA fields are the CRM's bookkeeping, written as the system (the
     commenter may see a ticket without being allowed to edit it)."""
     if actor.kind == "user" and not comment["internal"]:
-        response = sla.on_first_response(ticket, policy(crm), sla.utcnow())
+        response = sla.on_first_response(ticket, policy(crm), clock.utcnow())
         if response:
             ticket = crm.records.update(
                 TYPE, ticket["id"], response, actor=SYSTEM, allow_read_only=sla.FIELDS

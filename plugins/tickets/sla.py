@@ -47,11 +47,6 @@ FIELDS = frozenset(
 )
 
 
-def utcnow() -> dt.datetime:
-    """The current time as records store it (naive UTC, whole seconds)."""
-    return dt.datetime.now(dt.UTC).replace(tzinfo=None, microsecond=0)
-
-
 @dataclass(frozen=True)
 class Targets:
     """Working seconds allowed for the first response and for the resolution."""

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from crm_core import clock
 from crm_core.actors import Actor
 
 from . import actions, activity, queues, sla
@@ -51,7 +52,7 @@ BUTTONS: dict[str, dict[str, Any]] = {
 def menu_items(crm: CRM, actor: Actor) -> list[dict[str, Any]]:
     """The dashboard, then the queues, under Tickets in the menu."""
     items = [{"label": DASHBOARD_LABEL, "url": DASHBOARD_URL, "section": TYPE, "order": 10}]
-    for order, view in enumerate(queues.list_views(crm, actor, sla.utcnow()), start=20):
+    for order, view in enumerate(queues.list_views(crm, actor, clock.utcnow()), start=20):
         items.append(
             {
                 "label": view["label"],
@@ -95,5 +96,5 @@ def record_panels(crm: CRM, ticket: dict[str, Any], actor: Actor) -> list[dict[s
 def sla_timers(crm: CRM, ticket: dict[str, Any]) -> list[dict[str, Any]]:
     """Each target's clock (see :func:`.sla.clock_state`) with its ``name``:
     ``first_response`` and ``resolution``."""
-    state = sla.clock_state(ticket, policy(crm), sla.utcnow())
+    state = sla.clock_state(ticket, policy(crm), clock.utcnow())
     return [{"name": name, **state[name]} for name in ("first_response", "resolution")]

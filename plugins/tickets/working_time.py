@@ -12,6 +12,7 @@ naive UTC datetimes, the way records store them; local times are worked out with
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -91,7 +92,7 @@ class WorkingCalendar:
         while gap < MAX_GAP_DAYS:
             if day.weekday() in self.days and day not in self.holidays:
                 gap = 0
-                begin, end = self._utc(day, self.start), self._utc(day, self.end)
+                begin, end = _shift_in_utc(self.zone, day, self.start, self.end)
                 if end > moment:
                     yield begin, end
             else:
@@ -134,9 +135,17 @@ class WorkingCalendar:
     def _local(self, moment: dt.datetime) -> dt.datetime:
         return moment.replace(tzinfo=dt.UTC).astimezone(self.zone)
 
-    def _utc(self, day: dt.date, minutes: int) -> dt.datetime:
-        # Wall-clock arithmetic: zoneinfo works out the offset of the resulting local time.
-        local = dt.datetime.combine(day, dt.time(), tzinfo=self.zone) + dt.timedelta(
-            minutes=minutes
-        )
-        return local.astimezone(dt.UTC).replace(tzinfo=None)
+
+@functools.lru_cache(maxsize=16_384)
+def _shift_in_utc(
+    zone: ZoneInfo, day: dt.date, start: int, end: int
+) -> tuple[dt.datetime, dt.datetime]:
+    """The UTC begin and end of the shift on ``day``. Cached: SLA arithmetic walks the same
+    few hundred days for every ticket, and time-zone conversion is most of its cost."""
+    return _utc(zone, day, start), _utc(zone, day, end)
+
+
+def _utc(zone: ZoneInfo, day: dt.date, minutes: int) -> dt.datetime:
+    # Wall-clock arithmetic: zoneinfo works out the offset of the resulting local time.
+    local = dt.datetime.combine(day, dt.time(), tzinfo=zone) + dt.timedelta(minutes=minutes)
+    return local.astimezone(dt.UTC).replace(tzinfo=None)
