@@ -77,12 +77,17 @@ def insert_ticket(raw: Raw, index: int, now: dt.datetime) -> None:
     raw.commit()
 
 
+#: The list scenario's filter: closed tickets of normal priority (half the data set, so
+#: a page 2,000 pages deep exists), newest first.
+LIST_STATUS, LIST_PRIORITY = "closed", "normal"
+
+
 def list_page(raw: Raw, after: tuple[Any, int] | None, limit: int = 50) -> list[tuple]:
-    """Open, high-priority tickets newest first, one keyset page."""
+    """The list scenario's tickets newest first, one keyset page."""
     sql = "SELECT * FROM rec_ticket WHERE deleted = ? AND status = ? AND priority = ?"
-    params: list[Any] = [False, "open", "high"]
+    params: list[Any] = [False, LIST_STATUS, LIST_PRIORITY]
     if after is not None:
-        sql += " AND (modified_at < ? OR (modified_at = ? AND id < ?))"
+        sql += " AND modified_at <= ? AND (modified_at < ? OR id < ?)"
         params += [after[0], after[0], after[1]]
     sql += f" ORDER BY modified_at DESC, id DESC LIMIT {limit}"
     return raw.rows(sql, params)

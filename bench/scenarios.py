@@ -28,7 +28,10 @@ from . import floors
 from .measure import Figure, Scenario, Stopwatch, latencies, latency_figure, rate_figure
 
 ROOT = Path(__file__).resolve().parent.parent
-LIST_WHERE = [Condition("status", "eq", "open"), Condition("priority", "eq", "high")]
+LIST_WHERE = [
+    Condition("status", "eq", floors.LIST_STATUS),
+    Condition("priority", "eq", floors.LIST_PRIORITY),
+]
 
 
 @dataclass
@@ -125,7 +128,7 @@ def list_page(run: Run) -> Scenario:
     edge = raw.rows(
         "SELECT modified_at, id FROM rec_ticket WHERE deleted = ? AND status = ? AND priority = ? "
         f"ORDER BY modified_at DESC, id DESC LIMIT 1 OFFSET {max(0, pages * 50 - 51)}",
-        (False, "open", "high"),
+        (False, floors.LIST_STATUS, floors.LIST_PRIORITY),
     )
     after = tuple(edge[0]) if edge else None
     floor_first = latencies(lambda: floors.list_page(raw, None), repeats=repeats)

@@ -41,9 +41,72 @@ def index_text(text: str) -> str:
     return " ".join(stem(word) for word in words(text))
 
 
+#: Words too common to narrow a search down. A query leaves them out unless it has nothing
+#: else: "принтер не печатает" looks for "принтер печатает", as search engines do, instead
+#: of also requiring a word that nearly every Russian text contains (which costs time and
+#: finds nothing more). They are still indexed.
+STOP_WORDS = frozenset(
+    [
+        "а",
+        "без",
+        "бы",
+        "в",
+        "во",
+        "для",
+        "до",
+        "же",
+        "за",
+        "и",
+        "из",
+        "или",
+        "к",
+        "как",
+        "ли",
+        "на",
+        "не",
+        "но",
+        "о",
+        "об",
+        "от",
+        "по",
+        "после",
+        "при",
+        "с",
+        "со",
+        "то",
+        "у",
+        "что",
+        "это",
+        "a",
+        "an",
+        "and",
+        "are",
+        "as",
+        "at",
+        "be",
+        "by",
+        "for",
+        "from",
+        "in",
+        "is",
+        "it",
+        "not",
+        "of",
+        "on",
+        "or",
+        "the",
+        "to",
+        "with",
+    ]
+)
+
+
 def query_stems(text: str) -> list[str]:
-    """Distinct stems of a search query, in order."""
-    return list(dict.fromkeys(stem(word) for word in words(text)))
+    """Distinct stems of a search query, in order, without stop words (unless it has only
+    those)."""
+    found = words(text)
+    meaningful = [word for word in found if word.casefold() not in STOP_WORDS] or found
+    return list(dict.fromkeys(stem(word) for word in meaningful))
 
 
 def mentions(text: str, stems: list[str]) -> bool:

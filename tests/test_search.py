@@ -36,6 +36,14 @@ def test_russian_and_english_word_forms(catalogue):
     assert numbers(catalogue, "") == [] and numbers(catalogue, "  ?! ") == []
 
 
+def test_words_too_common_to_narrow_a_search_are_left_out(catalogue):
+    catalogue.records.create("gadget", {"name": "Телефон не включается"})  # GAD6
+    assert numbers(catalogue, "заявка на ремонт") == ["GAD1"]  # "на" is not required...
+    assert numbers(catalogue, "ремонт не телефона") == ["GAD1"]  # ...nor "не"
+    assert set(numbers(catalogue, "the printer")) == {"GAD2", "GAD3", "GAD4"}
+    assert numbers(catalogue, "не") == ["GAD6"]  # a query of stop words alone still works
+
+
 def test_the_last_word_matches_as_a_prefix(catalogue):
     assert set(numbers(catalogue, "prin")) == {"GAD2", "GAD3", "GAD4"}
     assert numbers(catalogue, "support tick") == ["GAD2"]

@@ -169,9 +169,12 @@ class SQLBuilder:
             same = f"({column} IS NULL AND {ident} {beyond} ?)"
             return f"({same} OR {column} IS NOT NULL)" if null_first else same
         self.params.extend((sort_value, sort_value, cursor.id))
-        clause = f"{column} {beyond} ? OR ({column} = ? AND {ident} {beyond} ?)"
+        # "At or beyond the value" stands alone so that an index seeks straight to it; as
+        # "beyond, or equal with a greater id" the page 2,000 pages deep read every row
+        # before it.
+        clause = f"{column} {beyond}= ? AND ({column} {beyond} ? OR {ident} {beyond} ?)"
         if nullable and not null_first:
-            clause += f" OR {column} IS NULL"
+            return f"(({clause}) OR {column} IS NULL)"
         return f"({clause})"
 
     def order_by(self, sort: SortKey, forward: bool) -> str:
