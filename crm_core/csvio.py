@@ -2,7 +2,8 @@
 
 Export writes what import reads: one column per field (custom fields included), picklists
 as codes, references as record numbers, owners as logins (``group:NAME`` for groups),
-dates in ISO form, tags separated by commas. Import streams the file (memory stays flat
+dates in ISO form, tags separated by commas; a text that would start a spreadsheet formula
+gets a leading apostrophe, which import removes. Import streams the file (memory stays flat
 for a million rows), validates every row like a normal save, and is all-or-nothing unless
 bad rows are to be skipped; every stored record gets source ``import`` and a history entry.
 """
@@ -38,6 +39,32 @@ IGNORED_ON_IMPORT = {
 csv.field_size_limit(10 * 1024 * 1024)
 #: Imports at least this big refresh the database's statistics afterwards.
 ANALYZE_AFTER = 50_000
+#: A cell starting with one of these is a formula to a spreadsheet ("CSV injection"):
+#: ``=HYPERLINK(…)`` in a ticket title would run when staff open the export.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def guard_formula(cell: str) -> str:
+    """A cell a spreadsheet shows as text: one that would start a formula gets a leading
+    apostrophe (numbers such as ``-5`` stay as they are). Import takes it off again."""
+    if cell.startswith(FORMULA_STARTS) and not _is_number(cell):
+        return "'" + cell
+    return cell
+
+
+def unguard_formula(cell: str) -> str:
+    """The value :func:`guard_formula` protected."""
+    if cell.startswith("'") and cell[1:].startswith(FORMULA_STARTS):
+        return cell[1:]
+    return cell
+
+
+def _is_number(cell: str) -> bool:
+    try:
+        float(cell)
+    except ValueError:
+        return False
+    return True
 
 
 class ImportFailed(CRMError):
@@ -125,8 +152,8 @@ class CSVTransfer:
                 elif f.type == "owner":
                     row.append(names.get(value, value))
                 else:
-                    row.append(field_types[f.type].to_text(value, f))
-            row.append(",".join(record.get("tags") or []))
+                    row.append(guard_formula(field_types[f.type].to_text(value, f)))
+            row.append(guard_formula(",".join(record.get("tags") or [])))
             writer.writerow(row)
         return len(records)
 
@@ -178,7 +205,7 @@ class CSVTransfer:
                     for position, name in plan.items():
                         cell = row[position] if position < len(row) else ""
                         if cell != "":
-                            values[name] = cell
+                            values[name] = unguard_formula(cell)
                     yield reader.line_num, values
                     if progress is not None:
                         progress(1)

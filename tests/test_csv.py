@@ -254,6 +254,24 @@ def test_excel_style_files_semicolons_and_bom(gadgets, tmp_path):
     )
 
 
+def test_formulas_are_exported_as_text_and_imported_back_unchanged(gadgets):
+    """A title such as =HYPERLINK(…) must not run in the spreadsheet of whoever opens the
+    export; a re-import restores the text exactly."""
+    names_given = ['=HYPERLINK("http://evil.example","Click")', "+7 495 123-45-67", "@SUM(A1)"]
+    for name in names_given:
+        gadgets.records.create("gadget", {"name": name, "weight": "-2.5"})
+    text = exported(gadgets)
+    rows = list(csv.DictReader(io.StringIO(text)))
+    assert [row["name"] for row in rows] == ["'" + name for name in names_given]
+    assert {row["weight"] for row in rows} == {"-2.500"}  # a number is not a formula
+
+    for record in list(gadgets.records.iterate("gadget")):
+        gadgets.records.delete("gadget", record["id"])
+        gadgets.records.purge("gadget", record["id"])
+    assert gadgets.transfer.import_file("gadget", io.StringIO(text)).imported == 3
+    assert names(gadgets) == sorted(names_given)
+
+
 def test_export_with_filters_and_tags(gadgets):
     gadgets.records.create("gadget", {"name": "A", "colour": "white", "tags": ["vip"]})
     gadgets.records.create("gadget", {"name": "B", "colour": "black"})
