@@ -25,6 +25,7 @@ from pony import orm
 
 from . import clock
 from .actors import SYSTEM, Actor
+from .csvio import guard_formula
 from .errors import Conflict, NotFound, PermissionDenied, ValidationError
 from .fieldtypes import FieldError
 from .i18n import msg
@@ -407,6 +408,11 @@ class CustomFields:
             self.store.bump_version(tx)
         self.store.rebuild()
 
+    @staticmethod
+    def _purged_row(record: dict[str, Any], field, ftype) -> list[Any]:
+        value = guard_formula(ftype.to_text(record[field.name], field))
+        return [record["id"], record["number"], value]
+
     def purge(self, type_name: str, name: str, *, actor: Actor = SYSTEM) -> Path:
         """Write the field's values to a CSV file in the data directory, then drop the
         column for good. Returns the path of the CSV file."""
@@ -422,13 +428,9 @@ class CustomFields:
             writer = csv.writer(out)
             writer.writerow(["id", "number", field.name])
             for record in self.crm.records.iterate(type_name, where=None):
-                writer.writerow(
-                    [record["id"], record["number"], ftype.to_text(record[field.name], field)]
-                )
+                writer.writerow(self._purged_row(record, field, ftype))
             for record in self._deleted_records(type_name):
-                writer.writerow(
-                    [record["id"], record["number"], ftype.to_text(record[field.name], field)]
-                )
+                writer.writerow(self._purged_row(record, field, ftype))
         with self.store.transaction() as tx:
             lock_schema(tx.snapshot.db, tx.snapshot.dialect)
             q = tx.quote
