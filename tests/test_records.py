@@ -185,3 +185,24 @@ def test_tags_filter(gadgets):
         "B",
     ]
     assert [r["name"] for r in gadgets.records.list("gadget", tag="urgent").records] == ["B"]
+
+
+def test_db_analyze_leaves_planner_statistics_and_vacuumed_tables(gadgets, tmp_path):
+    """After ``crm db analyze`` (and after a big import) the planner knows the tables; on
+    PostgreSQL they are vacuumed as well, or index-only counts read every row again."""
+    for index in range(30):
+        gadgets.records.create("gadget", {"name": f"Gadget {index}"})
+    gadgets.analyze()
+    with gadgets.store.reading() as tx:
+        if tx.snapshot.dialect.name == "postgres":
+            vacuumed = tx.execute(
+                "SELECT last_vacuum IS NOT NULL, last_analyze IS NOT NULL "
+                "FROM pg_stat_user_tables WHERE schemaname = current_schema() AND relname = ?",
+                ("rec_gadget",),
+            ).fetchone()
+            assert tuple(vacuumed) == (True, True)
+        else:
+            stats = tx.execute(
+                "SELECT COUNT(*) FROM sqlite_stat1 WHERE tbl = ?", ("rec_gadget",)
+            ).fetchone()[0]
+            assert stats > 0

@@ -287,7 +287,11 @@ class Store:
 
     def analyze(self) -> None:
         """Refresh the query planner's statistics (after loading many rows: without them
-        SQLite may pick an index that does not narrow anything down)."""
+        SQLite may pick an index that does not narrow anything down). On PostgreSQL the
+        tables are vacuumed too (see :meth:`PostgresDialect.vacuum_analyze`)."""
+        if self.dialect.name == "postgres":
+            self.dialect.vacuum_analyze()
+            return
         with orm.db_session(ddl=True):
             self.snapshot.db.execute("ANALYZE")
 
