@@ -63,8 +63,10 @@ class CRMPlugin:
             state.api = is_api
             bottle.request.environ[WEB_KEY] = web
             try:
-                web.crm.refresh()
+                checks = web.crm.store.version_checks()
                 via_cookie = self._identify(state)
+                if web.crm.store.version_checks() == checks:  # no transaction refreshed it
+                    web.crm.refresh()
                 if state.actor is None and not public:
                     if is_api:
                         return json_error(

@@ -237,6 +237,14 @@ class Store:
     def current_transaction() -> Transaction | None:
         return getattr(_local, "tx", None)
 
+    @staticmethod
+    def version_checks() -> int:
+        """How many transactions this thread has started. Each one made sure the snapshot
+        is current, so code that compares the count before and after a step knows whether
+        it still has to call :meth:`fresh_snapshot` (a web request does: one transaction
+        fewer, a round trip less on PostgreSQL)."""
+        return getattr(_local, "version_checks", 0)
+
     @contextlib.contextmanager
     def transaction(self, write: bool = True) -> Iterator[Transaction]:
         """One unit of work. Nested calls join the outer transaction.
@@ -265,6 +273,7 @@ class Store:
                         # Checked on the transaction's own connection (no extra round
                         # trip); a registry changed by another process means a new mapping.
                         current = _stored_version(tx) == snapshot.version
+                        _local.version_checks = getattr(_local, "version_checks", 0) + 1
                         if current:
                             yield tx
                             for callback in tx.before_commit:
