@@ -176,7 +176,9 @@ class Directory:
         keep_session_hash: str | None = None,
     ) -> None:
         """Set a password: an admin for anyone, a user for themself (with the current one).
-        Every other session of the user ends (``keep_session_hash`` keeps the caller's)."""
+        Every other session of the user ends (``keep_session_hash`` keeps the caller's).
+        An administrator resetting someone's password (the account may be in the wrong
+        hands) also revokes their API tokens; changing one's own password keeps them."""
         check_password_strength(password)
         with self.store.transaction() as tx:
             user = self._find(tx, key, for_update=True)
@@ -193,6 +195,8 @@ class Directory:
                 "DELETE FROM crm_session WHERE user_id = ? AND token_hash <> ?",
                 (user.id, keep_session_hash or ""),
             )
+            if not is_self:
+                tx.execute("DELETE FROM crm_api_token WHERE user_id = ?", (user.id,))
 
     def authenticate(self, login: str, password: str) -> dict[str, Any] | None:
         """The user if the login is active and the password right; ``None`` otherwise."""

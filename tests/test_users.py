@@ -86,6 +86,19 @@ def test_changing_ones_own_password_needs_the_current_one(gadgets, staff):
     assert gadgets.directory.authenticate("anna", "anna-password") is None
 
 
+def test_an_admins_password_reset_revokes_api_tokens_an_own_change_keeps_them(gadgets, staff):
+    anna = gadgets.directory.get_user("anna")
+    kept, _ = gadgets.sessions.create_api_token(anna["id"], "laptop script")
+    gadgets.directory.set_password(
+        "anna", "brand-new-pass", actor=staff["anna"], current_password="anna-password"
+    )
+    assert gadgets.sessions.actor_for_api_token(kept).id == anna["id"]
+
+    gadgets.directory.set_password("anna", "reset-by-admin")  # the account may be stolen
+    assert gadgets.sessions.actor_for_api_token(kept) is None
+    assert gadgets.directory.authenticate("anna", "reset-by-admin") is not None
+
+
 def test_deactivated_user_cannot_sign_in_but_keeps_records_and_history(gadgets, staff):
     anna = staff["anna"]
     record = gadgets.records.create("gadget", {"name": "Phone"}, actor=anna)
