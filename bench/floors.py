@@ -17,6 +17,7 @@ from typing import Any
 import psycopg2
 
 from crm_core.storage.dialect import dialect_for
+from crm_core.storage.search_index import RANK_WINDOW
 
 
 class Raw:
@@ -93,7 +94,7 @@ def list_page(raw: Raw, after: tuple[Any, int] | None, limit: int = 50) -> list[
     return raw.rows(sql, params)
 
 
-def search(raw: Raw, stems: list[str], limit: int = 20, window: int = 2000) -> list[tuple]:
+def search(raw: Raw, stems: list[str], limit: int = 20, window: int = RANK_WINDOW) -> list[tuple]:
     """The best of the newest ``window`` full-text matches, as the CRM ranks them."""
     if raw.postgres:
         query = (

@@ -232,7 +232,7 @@ class Directory:
     def actor_for(self, key: int | str) -> Actor:
         """The :class:`Actor` for a user (with their groups)."""
         # Plain SQL: every request of a signed-in user or API client comes through here.
-        column, value = ("id", key) if isinstance(key, int) else ("login", str(key).strip())
+        column, value = _user_key(key)
         if column == "id" and not fits_id(key):
             raise NotFound(msg("no user {key!r}", key=key))
         with self.store.reading() as tx:
@@ -263,10 +263,8 @@ class Directory:
     def _find(self, tx, key: int | str, for_update: bool = False):
         User = tx.snapshot.system.User
         lookup = User.get_for_update if for_update else User.get
-        if isinstance(key, int):
-            user = lookup(id=key)
-        else:
-            user = lookup(login=str(key).strip())
+        column, value = _user_key(key)
+        user = lookup(**{column: value})
         if user is None:
             raise NotFound(msg("no user {key!r}", key=key))
         return user
@@ -396,3 +394,8 @@ class Directory:
         ]
         choices += [(f"group:{g['id']}", g["name"]) for g in self.list_groups()]
         return choices
+
+
+def _user_key(key: int | str) -> tuple[str, Any]:
+    """The column and value that find a user: an id, or a login."""
+    return ("id", key) if isinstance(key, int) else ("login", str(key).strip())

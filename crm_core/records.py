@@ -1340,14 +1340,10 @@ class RecordsService:
     def _read(self, tx: Transaction, rt: RecordType, key: int | str) -> dict[str, Any] | None:
         """The stored record with this id or number, read with one plain SELECT (no ORM
         object: reads are the hot path of every page and API call)."""
-        if isinstance(key, int) or (isinstance(key, str) and key.isdigit()):
-            if not fits_id(int(key)):
-                return None
-            column, value = "id", int(key)
-        elif isinstance(key, str):
-            column, value = "number", key.strip()
-        else:
-            raise NotFound(msg("{type} {key!r} not found", type=rt.name, key=key))
+        lookup = _lookup(rt, key)
+        if lookup is None:
+            return None
+        column, value = lookup
         row = tx.execute(
             f"SELECT {tx.snapshot.select_lists[rt.name]} FROM {tx.quote(table_name(rt.name))} "
             f"WHERE {tx.quote(column)} = ?",
@@ -1357,12 +1353,22 @@ class RecordsService:
 
     def _find(self, tx: Transaction, rt: RecordType, key: int | str, for_update: bool = False):
         entity = tx.snapshot.entities[rt.name]
-        lookup = entity.get_for_update if for_update else entity.get
-        if isinstance(key, int) or (isinstance(key, str) and key.isdigit()):
-            return lookup(id=int(key)) if fits_id(int(key)) else None
-        if isinstance(key, str):
-            return lookup(f_number=key.strip())
-        raise NotFound(msg("{type} {key!r} not found", type=rt.name, key=key))
+        get = entity.get_for_update if for_update else entity.get
+        lookup = _lookup(rt, key)
+        if lookup is None:
+            return None
+        column, value = lookup
+        return get(id=value) if column == "id" else get(f_number=value)
+
+
+def _lookup(rt: RecordType, key: int | str) -> tuple[str, Any] | None:
+    """The column and value that find a record by id (a number, or digits) or by record
+    number; ``None`` for an id no record can have."""
+    if isinstance(key, int) or (isinstance(key, str) and key.isdigit()):
+        return ("id", int(key)) if fits_id(int(key)) else None
+    if isinstance(key, str):
+        return "number", key.strip()
+    raise NotFound(msg("{type} {key!r} not found", type=rt.name, key=key))
 
 
 _NOT_NULL = {"id", "number", "created_at", "modified_at", "deleted", "source"}

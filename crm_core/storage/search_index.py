@@ -37,11 +37,13 @@ def put(
         tx.execute("UPDATE crm_search_doc SET owner = ? WHERE id = ?", (owner, doc_id))
         tx.execute("DELETE FROM crm_search_fts WHERE rowid = ?", (doc_id,))
     else:
-        doc_id = tx.execute(  # lastrowid: RETURNING costs more in Python's sqlite3
-            "INSERT INTO crm_search_doc (record_type, record_id, comment_id, owner) "
-            "VALUES (?, ?, ?, ?)",
-            (record_type, record_id, comment_id, owner),
-        ).lastrowid
+        [doc_id] = tx.snapshot.dialect.insert_many(
+            tx.connection(),
+            "crm_search_doc",
+            ("record_type", "record_id", "comment_id", "owner"),
+            [(record_type, record_id, comment_id, owner)],
+            returning="id",
+        )
     tx.execute("INSERT INTO crm_search_fts (rowid, body) VALUES (?, ?)", (doc_id, stems))
 
 
