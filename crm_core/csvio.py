@@ -37,6 +37,8 @@ IGNORED_ON_IMPORT = {
     "deleted",
 }
 csv.field_size_limit(10 * 1024 * 1024)
+#: Stored rows whose possible duplicates are asked for at once.
+DUPLICATES_BATCH = 1000
 #: Imports at least this big refresh the database's statistics afterwards.
 ANALYZE_AFTER = 50_000
 #: A cell starting with one of these is a formula to a spreadsheet ("CSV injection"):
@@ -81,7 +83,7 @@ class ImportReport:
     skipped: int = 0
     errors: list[tuple[int, dict[str, str]]] = field(default_factory=list)
     dry_run: bool = False
-    #: ``(line, hits)``: rows that look like existing records (``crm_find_duplicates``);
+    #: ``(line, hits)``: rows that look like existing records (:mod:`crm_core.duplicates`);
     #: warnings only, the rows are imported.
     duplicates: list[tuple[int, list[dict[str, Any]]]] = field(default_factory=list)
 
@@ -210,11 +212,20 @@ class CSVTransfer:
                     if progress is not None:
                         progress(1)
 
+            stored_rows: list[tuple[int, dict[str, Any]]] = []
+
             def duplicates_of(line: int, record: dict[str, Any]) -> None:
                 if len(report.duplicates) < max_reported:
-                    hits = self._duplicates(rt, record, actor)
-                    if hits:
+                    stored_rows.append((line, record))
+                    if len(stored_rows) == DUPLICATES_BATCH:
+                        report_duplicates()
+
+            def report_duplicates() -> None:
+                found = self._duplicates(rt, [record for _line, record in stored_rows], actor)
+                for (line, _record), hits in zip(stored_rows, found, strict=True):
+                    if hits and len(report.duplicates) < max_reported:
                         report.duplicates.append((line, hits))
+                stored_rows.clear()
 
             def bad_row(line: int, error: ValidationError) -> None:
                 report.skipped += 1
@@ -232,6 +243,7 @@ class CSVTransfer:
                         on_error=bad_row,
                         on_stored=duplicates_of,
                     )
+                    report_duplicates()
                     report.imported = len(stored)
                     if report.errors and not skip_bad_rows:
                         raise ImportFailed(
@@ -268,18 +280,14 @@ class CSVTransfer:
                 handle.close()
 
     def _duplicates(
-        self, rt: RecordType, record: dict[str, Any], actor: Actor
-    ) -> list[dict[str, Any]]:
-        """Possible duplicates of a row just stored: records that were there before it
+        self, rt: RecordType, records: list[dict[str, Any]], actor: Actor
+    ) -> list[list[dict[str, Any]]]:
+        """Possible duplicates of rows just stored: records that were there before each
         (earlier rows of the same file included), never the row itself or later ones."""
-        answers = self.crm.hook.crm_find_duplicates(
-            crm=self.crm, record_type=rt, record=record, actor=actor
-        )
+        found = self.crm.duplicates.of_many(rt.name, records, actor=actor)
         return [
-            hit
-            for answer in answers
-            for hit in answer or []
-            if not (hit["type"] == rt.name and hit["id"] >= record["id"])
+            [hit for hit in hits if not (hit["type"] == rt.name and hit["id"] >= record["id"])]
+            for record, hits in zip(records, found, strict=True)
         ]
 
     @staticmethod

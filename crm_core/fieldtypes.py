@@ -47,7 +47,7 @@ class CheckContext(Protocol):
     def owner_by_name(self, name: str) -> str | None: ...
 
 
-EQUALITY = frozenset({"eq", "ne", "in", "empty", "notempty"})
+EQUALITY = frozenset({"eq", "ne", "in", "notin", "empty", "notempty"})
 ORDERED = EQUALITY | {"lt", "gt", "lte", "gte", "between"}
 TEXTUAL = EQUALITY | {"contains", "startswith", "lt", "gt", "lte", "gte"}
 

@@ -88,7 +88,17 @@ def crm_demo_data(crm, actor):
 def crm_find_duplicates(crm, record_type, record, actor):
     """Return records ``actor`` may see that look like duplicates of ``record`` (before it
     is saved): dicts with ``type``, ``id``, ``number``, ``title`` and ``reason``. They are warnings: the web
-    form shows them with links and the user may still save; imports report them."""
+    form shows them with links and the user may still save; imports report them.
+    ``crm.duplicates.of(type_name, record)`` asks every plugin."""
+
+
+@hookspec
+def crm_find_duplicates_many(crm, record_type, records, actor):
+    """:func:`crm_find_duplicates` for many records at once (an import asks once per
+    thousand rows, the web form with a list of one): return one list of hits per record, in
+    order, or ``None`` for a type that is not yours. Implement it instead when one query
+    can answer for many records; the core then does not call this plugin's
+    ``crm_find_duplicates``. A record's own ``id`` is left out of its hits by the core."""
 
 
 @hookspec

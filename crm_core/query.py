@@ -16,6 +16,7 @@ OPERATORS = {
     "eq": "equals",
     "ne": "does not equal",
     "in": "is one of",
+    "notin": "is none of",
     "contains": "contains",
     "startswith": "starts with",
     "lt": "is less than",
@@ -105,7 +106,8 @@ def with_default(where: Where | None, default: Where | None) -> Where | None:
 
 def parse_expression(text: str) -> Condition:
     """``status=open``, ``amount>=100``, ``title~printer``, ``status=open,closed`` (in),
-    ``solution=`` (empty), ``solution!=`` (not empty)."""
+    ``status!=closed,rejected`` (none of), ``solution=`` (empty), ``solution!=`` (not
+    empty)."""
     for symbol, op in SHORTHANDS:
         name, found, value = text.partition(symbol)
         if found and name and all(ch.isalnum() or ch == "_" for ch in name):
@@ -114,8 +116,9 @@ def parse_expression(text: str) -> Condition:
                 return Condition(name, "empty")
             if op == "ne" and value == "":
                 return Condition(name, "notempty")
-            if op == "eq" and "," in value:
-                return Condition(name, "in", [part.strip() for part in value.split(",")])
+            if op in ("eq", "ne") and "," in value:
+                values = [part.strip() for part in value.split(",")]
+                return Condition(name, "in" if op == "eq" else "notin", values)
             if ".." in value and op == "eq":
                 low, _, high = value.partition("..")
                 return Condition(name, "between", [low, high])
@@ -123,5 +126,5 @@ def parse_expression(text: str) -> Condition:
     raise ValueError(
         f"cannot read filter {text!r}; write FIELD=VALUE, FIELD!=VALUE, FIELD>VALUE, "
         "FIELD<VALUE, FIELD>=VALUE, FIELD<=VALUE, FIELD~TEXT (contains), FIELD^TEXT (starts "
-        "with), FIELD=A,B (one of), FIELD=LOW..HIGH (between), FIELD= (empty)"
+        "with), FIELD=A,B (one of), FIELD!=A,B (none of), FIELD=LOW..HIGH (between), FIELD= (empty)"
     )

@@ -1145,8 +1145,9 @@ class RecordsService:
             return value in (None, [])
         if where.op == "notempty":
             return value not in (None, [])
-        if where.op == "in":
-            return value in [read(rt, where.field, v) for v in where.value]
+        if where.op in ("in", "notin"):
+            found = value in [read(rt, where.field, v) for v in where.value]
+            return found if where.op == "in" else not found
         wanted = read(rt, where.field, where.value)
         if where.op == "eq":
             return value == wanted

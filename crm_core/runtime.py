@@ -26,6 +26,7 @@ from .config import Config, load
 from .csvio import CSVTransfer
 from .customfields import CustomFields
 from .directory import Directory
+from .duplicates import Duplicates
 from .errors import ConfigError, SchemaError
 from .fieldtypes import FieldType
 from .jobs import Jobs
@@ -78,6 +79,7 @@ class CRM:
         self.picklists = Picklists(self)
         self.fields = CustomFields(self)
         self.transfer = CSVTransfer(self)
+        self.duplicates = Duplicates(self)
         self.sessions = Sessions(self)
         self.jobs = Jobs(self, jobs_mode)
         self._opened = False

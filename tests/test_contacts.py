@@ -16,10 +16,8 @@ def crm(make_crm):
 
 
 def duplicates(crm, type_name, record):
-    """What the web form and imports get from ``crm_find_duplicates``."""
-    rt = crm.registry.type(type_name)
-    answers = crm.hook.crm_find_duplicates(crm=crm, record_type=rt, record=record, actor=SYSTEM)
-    return [hit for answer in answers for hit in answer or []]
+    """What the web form gets from the plugins (``crm.duplicates``)."""
+    return crm.duplicates.of(type_name, record, actor=SYSTEM)
 
 
 def test_contact_name_is_built_from_first_and_last_name(crm):

@@ -2,6 +2,8 @@
 tests: crm_validate and crm_after_save in test_records, the web hooks in test_web_plugins,
 permissions in test_users, jobs in test_jobs...)."""
 
+import io
+
 import click
 import pytest
 import webtest
@@ -98,6 +100,16 @@ class Recorder:
             self.calls.append(("before_save", old is None))
 
     @hookimpl
+    def crm_find_duplicates(self, crm, record_type, record, actor):
+        """One record at a time: books with the same title."""
+        if record_type.name != "book" or not record.get("title"):
+            return None
+        same = crm.records.list(
+            "book", where=[Condition("title", "eq", record["title"])], sort="id", actor=actor
+        )
+        return [hit(book, "same title") for book in same.records]
+
+    @hookimpl
     def crm_before_delete(self, record_type, record):
         if record_type.name == "book" and record.get("locked"):
             raise Conflict(f"{record['number']} is locked")
@@ -148,6 +160,34 @@ class Recorder:
         return {"/api/v1/books/stats": {"get": {"summary": "Book statistics", "responses": {}}}}
 
 
+def hit(book, reason):
+    return {
+        "type": "book",
+        "id": book["id"],
+        "number": book["number"],
+        "title": book["title"],
+        "reason": reason,
+    }
+
+
+class PageCounts:
+    """Answers for many records with one query: books with the same number of pages."""
+
+    @hookimpl
+    def crm_find_duplicates_many(self, crm, record_type, records, actor):
+        if record_type.name != "book":
+            return None
+        counts = sorted({r["pages"] for r in records if r.get("pages")})
+        where = [Condition("pages", "in", counts)]
+        same = crm.records.list("book", where=where, sort="id", actor=actor) if counts else None
+        return [
+            [hit(b, "same pages") for b in same.records if b["pages"] == record.get("pages")]
+            if same
+            else []
+            for record in records
+        ]
+
+
 @pytest.fixture
 def recorder():
     return Recorder()
@@ -164,6 +204,7 @@ def books(write_config, recorder, monkeypatch):
     plugins = enable(config, available)
     pm = plugin_manager(plugins)
     pm.register(recorder, name="recorder")
+    pm.register(PageCounts(), name="pagecounts")
     base = collect_schema(pm, ["recorder"])
     crm = CRM(config, available, plugins, pm, base, "inline").open()
     yield crm
@@ -194,6 +235,35 @@ def test_before_save_changes_are_stored_and_checked(books, recorder):
     assert book["title"] == "Dune (412 p.)"
     assert books.records.get("book", book["id"])["title"] == "Dune (412 p.)"
     assert ("before_save", True) in recorder.calls
+
+
+def test_duplicates_come_from_single_and_batch_hooks(books):
+    dune = books.records.create("book", {"title": "Dune", "pages": 412})
+    other = books.records.create("book", {"title": "Emma", "pages": 412})
+    assert dune["title"] == "Dune (412 p.)"  # the recorder's crm_before_save
+    found = books.duplicates.of("book", {"title": "Dune (412 p.)", "pages": 412})
+    assert sorted((h["number"], h["reason"]) for h in found) == [
+        (dune["number"], "same pages"),
+        (dune["number"], "same title"),
+        (other["number"], "same pages"),
+    ]
+    # a saved record is never its own duplicate; the batch answers stay in order
+    assert books.duplicates.of_many("book", [dune, {"title": "Persuasion"}]) == [
+        [hit(other, "same pages")],
+        [],
+    ]
+
+
+def test_import_reports_duplicates_of_earlier_rows_only(books):
+    dune = books.records.create("book", {"title": "Dune"})
+    report = books.transfer.import_file("book", io.StringIO("title\nDune\nEmma\nDune\n"))
+    assert report.imported == 3
+    second = books.records.list("book", where=[Condition("title", "eq", "Dune")], sort="id")
+    first_row = second.records[1]
+    assert [(line, [h["number"] for h in hits]) for line, hits in report.duplicates] == [
+        (2, [dune["number"]]),
+        (4, [dune["number"], first_row["number"]]),
+    ]
 
 
 def test_before_delete_can_refuse_and_delete_restore_purge_are_told(books, recorder):

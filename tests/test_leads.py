@@ -496,13 +496,7 @@ def test_conversion_never_reuses_or_reveals_an_account_the_user_may_not_see(crm)
         "lead", {"last_name": "Smith", "company": "ZANZIBAR trading"}, actor=boris
     )
     assert conversion.plan(crm, lead["id"], actor=boris)["existing_account"] is None
-    warnings = crm.hook.crm_find_duplicates(
-        crm=crm,
-        record_type=crm.registry.type("account"),
-        record={"name": "zanzibar trading"},
-        actor=boris,
-    )
-    assert [hit for answer in warnings for hit in answer or []] == []
+    assert crm.duplicates.of("account", {"name": "zanzibar trading"}, actor=boris) == []
     result = conversion.convert(crm, lead["id"], create_account=False, actor=boris)
     assert result.account is None and result.contact is not None
     assert crm.records.get("account", private["id"])["name"] == "Zanzibar Trading"

@@ -119,6 +119,13 @@ def test_list_filters_and_operators(gadgets):
         "Phone",
         "Tablet",
     ]
+    gadgets.records.create("gadget", {"name": "Watch", "colour": None})  # none of the listed
+    assert names(where=[Condition("colour", "notin", ["black", "red"])]) == [
+        "Laptop",
+        "Tablet",
+        "Watch",
+    ]
+    assert names(where=[Condition("name", "notin", [])]) == ["Laptop", "Phone", "Tablet", "Watch"]
 
 
 def test_contains_is_case_insensitive_for_russian(gadgets):

@@ -77,6 +77,8 @@ def test_list_filters_sort_and_cursor(web_app):
     assert following["next_cursor"] is None
     only = web_app.get("/api/v1/gadget?name=G2&name=G5", headers=auth).json
     assert sorted(r["name"] for r in only["records"]) == ["G2", "G5"]
+    others = web_app.get("/api/v1/gadget?filter=name!=G0,G1,G2,G3", headers=auth).json
+    assert sorted(r["name"] for r in others["records"]) == ["G4", "G5", "G6"]
 
 
 def test_session_cookie_needs_the_csrf_header(web_app):

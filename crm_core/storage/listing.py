@@ -106,7 +106,7 @@ class SQLBuilder:
         column = self.column(field.column)
         op = cond.op
         allowed = self.field_types[field.type].operators
-        if op not in allowed and not (field.system and op in ("eq", "in")):
+        if op not in allowed and not (field.system and op in ("eq", "in", "notin")):
             raise ValidationError(
                 {
                     field.name: msg(
@@ -121,13 +121,16 @@ class SQLBuilder:
             return f"{column} IS NULL"
         if op == "notempty":
             return f"{column} IS NOT NULL"
-        if op == "in":
+        if op in ("in", "notin"):
             values = cond.value if isinstance(cond.value, list | tuple | set) else [cond.value]
             if not values:
-                return "1=0"
+                return "1=0" if op == "in" else "1=1"
             converted = [self.read_value(self.rt, field.name, v) for v in values]
             self.params.extend(converted)
-            return f"{column} IN ({', '.join('?' for _ in converted)})"
+            placeholders = ", ".join("?" for _ in converted)
+            if op == "notin":  # like "ne": an empty value is none of them
+                return f"({column} NOT IN ({placeholders}) OR {column} IS NULL)"
+            return f"{column} IN ({placeholders})"
         if op == "between":
             if not isinstance(cond.value, list | tuple) or len(cond.value) != 2:
                 raise ValidationError({field.name: msg("between needs two values: LOW..HIGH")})

@@ -5,7 +5,7 @@ schemas/contact.toml) and the picklists other modules share with them (industry,
 lead source, salutation). Rules: a contact's support period must not end before it starts;
 an account cannot be its own parent. Possible duplicates (a contact with the same email, an
 account with the same name ignoring letter case and spaces) are reported through
-``crm_find_duplicates``; an exactly equal account name is refused (the field is unique).
+``crm_find_duplicates_many``; an exactly equal account name is refused (the field is unique).
 
 Other modules add their related lists to accounts and contacts with a reference field or a
 relation (``crm_extend_record_types``). Documentation: docs/modules/contacts.md.
@@ -33,8 +33,8 @@ def crm_before_save(record_type, record):
 
 
 @hookimpl
-def crm_find_duplicates(crm, record_type, record, actor):
-    return duplicates.find_duplicates(crm, record_type, record, actor)
+def crm_find_duplicates_many(crm, record_type, records, actor):
+    return duplicates.find_duplicates_many(crm, record_type, records, actor)
 
 
 @hookimpl

@@ -82,7 +82,9 @@ def read_list_request(web, rt: RecordType, views: list[dict[str, Any]]) -> ListR
         if op in ("empty", "notempty"):
             request.conditions.append(Condition(name, op))
         elif values:
-            request.conditions.append(Condition(name, op, values if op == "in" else values[0]))
+            request.conditions.append(
+                Condition(name, op, values if op in ("in", "notin") else values[0])
+            )
         request.filter_values[key] = values
     request.sort = query.get("sort") or None
     request.cursor = query.get("cursor") or None

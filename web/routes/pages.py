@@ -202,7 +202,7 @@ def register(app: bottle.Bottle, web) -> None:
         state = current()
         values = read_form(rt, form, presenter(web))
         if form.get("confirm_duplicates") != "1":
-            duplicates = _duplicates(web, rt, values)
+            duplicates = web.crm.duplicates.of(rt.name, values, actor=state.actor)
             if duplicates:
                 return render_form(
                     rt,
@@ -447,15 +447,6 @@ def _prefill(rt) -> dict[str, Any]:
             else:
                 values[name] = raw
     return values
-
-
-def _duplicates(web, rt, values: dict[str, Any]) -> list[dict[str, Any]]:
-    found = []
-    for result in web.crm.hook.crm_find_duplicates(
-        crm=web.crm, record_type=rt, record=values, actor=current().actor
-    ):
-        found.extend(result or [])
-    return found
 
 
 def _blocks(rt, shown) -> list[dict[str, Any]]:
