@@ -474,17 +474,11 @@ class RecordsService:
     ) -> dict[str, Any]:
         """Insert a prepared record, queue its history, tag and search entries, and run
         ``crm_after_save``."""
-        field_types = tx.registry.field_types
-        columns = [f for f in rt.fields if f.name != "id"]
         record = new.record
-        [record["id"]] = tx.snapshot.dialect.insert_many(
-            tx.connection(),
-            table_name(rt.name),
-            [f.column for f in columns],
-            [[field_types[f.type].to_storage(record.get(f.name)) for f in columns]],
-            returning="id",
+        plan = tx.snapshot.insert_plans[rt.name]
+        ident = record["id"] = tx.snapshot.dialect.insert_row(
+            tx.connection(), plan.table, plan.columns, plan.values(record)
         )
-        ident = record["id"]
         pending.history.append(
             self._history_row(
                 tx, rt, ident, "created", actor, new.changes, now=record["created_at"]

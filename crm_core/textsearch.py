@@ -24,11 +24,17 @@ _english = Stemmer.Stemmer("english")
 
 @lru_cache(maxsize=50_000)
 def stem(word: str) -> str:
-    word = word.casefold().replace("ё", "е")[:MAX_WORD]
+    word = word.casefold()[:MAX_WORD]
+    if word and word[-1].isdigit():
+        # Snowball only takes letter suffixes off: numbers, "con42", "petrov5" stay as they
+        # are. Most such words occur once (record numbers, e-mail names), so this path
+        # keeps them from costing a stemmer call each.
+        return word.replace("ё", "е")
+    if word.isascii():
+        return _english.stemWord(word)
+    word = word.replace("ё", "е")
     if CYRILLIC_RE.search(word):
         return _russian.stemWord(word)
-    if word.isdigit():
-        return word
     return _english.stemWord(word)
 
 
@@ -38,7 +44,7 @@ def words(text: str) -> list[str]:
 
 def index_text(text: str) -> str:
     """The stems of ``text``, space separated, as stored in the index."""
-    return " ".join(stem(word) for word in words(text))
+    return " ".join(map(stem, words(text)))
 
 
 #: Words too common to narrow a search down. A query leaves them out unless it has nothing

@@ -61,6 +61,15 @@ def test_search_by_record_number(catalogue):
     assert numbers(catalogue, "GAD99") == []
 
 
+def test_model_names_and_codes_with_digits_are_found_whole(catalogue):
+    catalogue.records.create("gadget", {"name": "Принтеры HP2055 и Ёлка3, printers LX300"})
+    assert numbers(catalogue, "hp2055") == ["GAD6"]
+    assert numbers(catalogue, "ЕЛКА3 lx300") == ["GAD6"]
+    assert numbers(catalogue, "принтер hp2055") == ["GAD6"]  # the words around are stemmed
+    assert numbers(catalogue, "hp205") == ["GAD6"]  # the last word is a prefix
+    assert numbers(catalogue, "lx3000") == []
+
+
 def test_snippet_marks_the_matching_words(catalogue):
     (hit,) = catalogue.search.query("ремонта")
     assert hit.title == "Заявка на ремонт телефона"

@@ -90,6 +90,15 @@ class Dialect:
             ids.append(cursor.lastrowid)
         return ids
 
+    def insert_row(
+        self, connection, table: str, columns: tuple[str, ...], values: Sequence[Any]
+    ) -> int:
+        """Insert one row of driver-ready values (see :meth:`writer`); returns its new
+        ``id``, read from ``lastrowid`` (see :meth:`insert_many`)."""
+        cursor = connection.cursor()
+        cursor.execute(self.insert_sql(table, columns), values)
+        return cursor.lastrowid
+
     @functools.lru_cache(maxsize=256)  # noqa: B019 - dialects live as long as the process
     def insert_sql(self, table: str, columns: tuple[str, ...]) -> str:
         """The driver-ready one-row INSERT statement (built once per table and columns)."""
@@ -110,6 +119,11 @@ class Dialect:
 
     def to_db(self, value: Any) -> Any:
         return value
+
+    def writer(self, storage: type) -> Callable[[Any], Any] | None:
+        """The function that turns values of a column's Python type into what the driver
+        stores (:meth:`to_db` for that type), or ``None`` where the driver takes them."""
+        return None
 
     def reader(self, storage: type) -> Callable[[Any], Any]:
         return _identity
@@ -223,6 +237,9 @@ class SQLiteDialect(Dialect):
             return int(value)
         return value
 
+    def writer(self, storage: type) -> Callable[[Any], Any] | None:
+        return self.to_db if storage in (dt.datetime, dt.date, Decimal, bool) else None
+
     def reader(self, storage: type) -> Callable[[Any], Any]:
         if storage is dt.datetime:
             return _sqlite_datetime
@@ -283,6 +300,15 @@ class PostgresDialect(Dialect):
 
     #: Rows per statement of :meth:`insert_many` (one round trip each).
     page_size = 1000
+
+    def insert_row(self, connection, table, columns, values):
+        cursor = connection.cursor()
+        cursor.execute(self._insert_returning_id(table, columns), values)
+        return cursor.fetchone()[0]
+
+    @functools.lru_cache(maxsize=256)  # noqa: B019 - dialects live as long as the process
+    def _insert_returning_id(self, table: str, columns: tuple[str, ...]) -> str:
+        return self.insert_sql(table, columns) + f" RETURNING {self.quote('id')}"
 
     def insert_many(self, connection, table, columns, rows, *, returning=None, template=None):
         if not rows:

@@ -27,7 +27,7 @@ from .. import registry as registry_module
 from ..fieldtypes import FieldType
 from ..registry import BaseSchema, Customizations, Registry
 from .dialect import Dialect, dialect_for
-from .entities import define_record_entity, define_system_entities, storage_type
+from .entities import define_record_entity, define_system_entities, storage_type, table_name
 from .migrate import upgrade
 
 VERSION_KEY = "registry_version"
@@ -47,6 +47,8 @@ class Snapshot:
     row_converters: dict[str, list[Callable[[Any], Any] | None]] = field(default_factory=dict)
     #: Per record type, the quoted column list of every field in field order, for SELECTs.
     select_lists: dict[str, str] = field(default_factory=dict)
+    #: Per record type, how a new record becomes an INSERT (see :class:`InsertPlan`).
+    insert_plans: dict[str, InsertPlan] = field(default_factory=dict)
 
     @property
     def version(self) -> int:
@@ -55,6 +57,26 @@ class Snapshot:
     def entity(self, type_name: str) -> type:
         self.registry.type(type_name)  # a clear NotFound for an unknown type
         return self.entities[type_name]
+
+
+@dataclass(frozen=True)
+class InsertPlan:
+    """A record type's INSERT, worked out once per snapshot: the columns of every field but
+    ``id`` and, per column, the function from the record's value to the driver's value
+    (the field type's ``to_storage``, then the dialect's form), ``None`` where the value
+    goes as it is. Saves and imports write rows with it without asking per value."""
+
+    table: str
+    columns: tuple[str, ...]
+    names: tuple[str, ...]
+    writers: tuple[Callable[[Any], Any] | None, ...]
+
+    def values(self, record: dict[str, Any]) -> list[Any]:
+        get = record.get
+        return [
+            get(name) if write is None else write(get(name))
+            for name, write in zip(self.names, self.writers, strict=True)
+        ]
 
 
 @dataclass
@@ -174,7 +196,20 @@ class Store:
             name: ", ".join(dialect.quote(f.column) for f in rt.fields)
             for name, rt in registry.types.items()
         }
-        return Snapshot(registry, db, system, entities, dialect, readers, converters, select_lists)
+        insert_plans = {
+            name: _insert_plan(dialect, rt, registry) for name, rt in registry.types.items()
+        }
+        return Snapshot(
+            registry,
+            db,
+            system,
+            entities,
+            dialect,
+            readers,
+            converters,
+            select_lists,
+            insert_plans,
+        )
 
     def _read_customizations(self) -> Customizations:
         """Read custom fields, picklist changes and the version with a plain DB-API
@@ -329,6 +364,29 @@ def _converter(
         return read
     convert = field_type.from_storage
     return lambda v: convert(read(v))
+
+
+def _insert_plan(dialect: Dialect, rt, registry: Registry) -> InsertPlan:
+    fields = [f for f in rt.fields if f.name != "id"]
+    return InsertPlan(
+        table_name(rt.name),
+        tuple(f.column for f in fields),
+        tuple(f.name for f in fields),
+        tuple(_writer(dialect, f, registry) for f in fields),
+    )
+
+
+def _writer(dialect: Dialect, field, registry: Registry) -> Callable[[Any], Any] | None:
+    """Record value → driver value (the field type's ``to_storage``, then the dialect's
+    form), or ``None`` where the value is the driver value."""
+    field_type = registry.field_types[field.type]
+    to_db = dialect.writer(storage_type(field, field_type))
+    if type(field_type).to_storage is FieldType.to_storage:
+        return to_db
+    to_storage = field_type.to_storage
+    if to_db is None:
+        return to_storage
+    return lambda v: to_db(to_storage(v))
 
 
 def _reader(dialect: Dialect, field, registry: Registry) -> Callable[[Any], Any]:
