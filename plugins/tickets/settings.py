@@ -19,6 +19,7 @@ Targets are working hours. A priority without a table has no SLA; writing any
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from typing import TYPE_CHECKING, Any
 
 from crm_core.errors import ConfigError
@@ -106,17 +107,29 @@ def settings(crm: CRM) -> dict[str, Any]:
 def policy(crm: CRM) -> Policy:
     """The working calendar and the per-priority targets now in force."""
     values = settings(crm)
-    zone = values["timezone"] or crm.config.timezone
+    return _policy(
+        tuple(values["working_days"]),
+        values["working_hours"],
+        values["timezone"] or crm.config.timezone,
+        tuple(values["holidays"]),
+        tuple(
+            (code, target["first_response_hours"], target["resolution_hours"])
+            for code, target in values["sla"].items()
+        ),
+    )
+
+
+@functools.lru_cache(maxsize=16)
+def _policy(days, hours, zone, holidays, targets) -> Policy:
+    """The policy of these settings, built once (every ticket save needs it)."""
     try:
-        calendar = WorkingCalendar.from_settings(
-            values["working_days"], values["working_hours"], zone, values["holidays"]
-        )
+        calendar = WorkingCalendar.from_settings(days, hours, zone, holidays)
     except ValueError as exc:  # only [crm] timezone is not checked at start-up
         raise ConfigError(f"[crm] timezone: {exc}") from None
-    targets = {
-        code: Targets(
-            round(target["first_response_hours"] * 3600), round(target["resolution_hours"] * 3600)
-        )
-        for code, target in values["sla"].items()
-    }
-    return Policy(calendar, targets)
+    return Policy(
+        calendar,
+        {
+            code: Targets(round(first * 3600), round(resolution * 3600))
+            for code, first, resolution in targets
+        },
+    )
