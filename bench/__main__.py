@@ -15,7 +15,6 @@ import time
 import traceback
 from pathlib import Path
 
-from . import dataset as datasets
 from .measure import Scenario
 from .report import table, write_json
 from .scenarios import SCENARIOS, Run
@@ -47,9 +46,12 @@ def main(argv: list[str] | None = None) -> int:
     def log(message: str) -> None:
         print(f"[{time.time() - started:7.1f}s] {message}", file=sys.stderr, flush=True)
 
-    data = datasets.open_dataset(args.cache, args.records, args.database, log)
     run = Run(
-        data=data, cache=args.cache, database=args.database, log=log, quick=args.records < 50_000
+        records=args.records,
+        cache=args.cache,
+        database=args.database,
+        log=log,
+        quick=args.records < 50_000,
     )
     results: list[Scenario] = []
     for name in chosen:
@@ -60,7 +62,9 @@ def main(argv: list[str] | None = None) -> int:
             traceback.print_exc()
             outcome = Scenario(name, name, skipped=f"{type(exc).__name__}: {exc}")
         results.extend(outcome if isinstance(outcome, list) else [outcome])
-    data.crm.close()
+    data = run.opened
+    if data is not None:
+        data.crm.close()
     print(table(results))
     if args.json:
         write_json(
@@ -69,7 +73,7 @@ def main(argv: list[str] | None = None) -> int:
             {
                 "records": args.records,
                 "database": "postgresql" if args.database else "sqlite",
-                "generation_seconds": data.generated_seconds,
+                "generation_seconds": data.generated_seconds if data else None,
             },
         )
     return 1 if any(s.skipped for s in results) else 0

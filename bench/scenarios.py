@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import functools
 import json
 import os
 import random
@@ -16,6 +17,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -36,11 +38,21 @@ LIST_WHERE = [
 
 @dataclass
 class Run:
-    data: datasets.Dataset
+    records: int
     cache: Path
     database: str | None
-    log: object
+    log: Callable[[str], None]
     quick: bool  # the smoke mode of the test suite: small counts, short loads
+
+    @functools.cached_property
+    def data(self) -> datasets.Dataset:
+        """The data set, generated or reused the first time a scenario needs it (the import
+        scenario does not: ``--only import`` generates nothing)."""
+        return datasets.open_dataset(self.cache, self.records, self.database, self.log)
+
+    @property
+    def opened(self) -> datasets.Dataset | None:
+        return self.__dict__.get("data")
 
     @property
     def crm(self):
@@ -198,7 +210,7 @@ def import_contacts(run: Run) -> Scenario:
     scenario = Scenario(
         "import", "CSV import of contacts with full validation (into an empty database)"
     )
-    rows = run.count(run.data.records, 2000)
+    rows = run.count(run.records, 2000)
     folder = run.cache / "import"
     folder.mkdir(parents=True, exist_ok=True)
     source = folder / f"contacts-{rows}.csv"

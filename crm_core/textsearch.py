@@ -22,19 +22,28 @@ _russian = Stemmer.Stemmer("russian")
 _english = Stemmer.Stemmer("english")
 
 
-@lru_cache(maxsize=50_000)
 def stem(word: str) -> str:
-    word = word.casefold()[:MAX_WORD]
+    """The stem of one word, as the index stores it."""
     if word and word[-1].isdigit():
-        # Snowball only takes letter suffixes off: numbers, "con42", "petrov5" stay as they
-        # are. Most such words occur once (record numbers, e-mail names), so this path
-        # keeps them from costing a stemmer call each.
-        return word.replace("ё", "е")
+        # Snowball only takes letter suffixes off: numbers, "tt42", "hp2055" stay as they
+        # are. Most such words occur once (record numbers, e-mail names), so they neither
+        # cost a stemmer call nor push real words out of the cache.
+        folded = word.casefold()
+        if len(folded) <= MAX_WORD:
+            return folded.replace("ё", "е")
+    return _stem_word(word)
+
+
+@lru_cache(maxsize=50_000)
+def _stem_word(word: str) -> str:
+    word = word.casefold()[:MAX_WORD]
     if word.isascii():
         return _english.stemWord(word)
     word = word.replace("ё", "е")
     if CYRILLIC_RE.search(word):
         return _russian.stemWord(word)
+    if word.isdigit():
+        return word
     return _english.stemWord(word)
 
 

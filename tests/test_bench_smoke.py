@@ -50,3 +50,17 @@ def test_every_scenario_runs_and_reports_numbers(tmp_path):
         for figure in scenario["figures"]:
             assert isinstance(figure["median"], int | float), figure
     assert "scenario" in result.stdout and "raw SQL floor" in result.stdout
+
+
+def test_import_alone_generates_no_data_set(tmp_path):
+    cache = tmp_path / "cache"
+    command = [sys.executable, "-m", "bench", "--records", "2000", "--cache", str(cache)]
+    command += ["--only", "import"]
+    if os.environ.get("CRM_TEST_DATABASE_URL"):
+        command += ["--database", os.environ["CRM_TEST_DATABASE_URL"]]
+    env = {k: v for k, v in os.environ.items() if k != "CRM_DATABASE_URL"}
+    result = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "rows imported" in result.stdout
+    assert "generating a data set" not in result.stderr
+    assert not list(cache.glob("*/data-*"))
