@@ -8,6 +8,7 @@ import pytest
 from crm_core import ValidationError
 from crm_core.actors import SYSTEM
 from crm_core.query import Condition
+from crm_plugins.contacts import duplicates as duplicate_helpers
 
 
 @pytest.fixture
@@ -197,3 +198,15 @@ def test_import_reports_possible_duplicates_and_imports_them(crm):
         (2, ["ACC1"]),
         (4, ["ACC3"]),  # a duplicate of an earlier row of the same file
     ]
+
+
+def test_comparison_helpers_for_other_plugins(crm):
+    first = crm.records.create("contact", {"last_name": "Smith", "email": "desk@acme.com"})
+    second = crm.records.create("contact", {"last_name": "Jones", "email": "DESK@acme.com "})
+    found = duplicate_helpers.contacts_with_email(crm, "Desk@Acme.com")
+    assert [c["id"] for c in found] == [first["id"], second["id"]]
+    others = duplicate_helpers.contacts_with_email(crm, "desk@acme.com", other_than=first["id"])
+    assert [c["id"] for c in others] == [second["id"]]
+    acme = crm.records.create("account", {"name": "Acme Corp"})
+    assert duplicate_helpers.accounts_named(crm, "ACME  corp", limit=1)[0]["id"] == acme["id"]
+    assert duplicate_helpers.accounts_named(crm, "acme corp", other_than=acme["id"]) == []

@@ -57,15 +57,28 @@ COMPARISONS = {
 
 
 def accounts_named(
-    crm, name: Any, *, actor: Actor = SYSTEM, limit: int = MAX_SHOWN
+    crm, name: Any, *, actor: Actor = SYSTEM, limit: int = MAX_SHOWN, other_than: int | None = None
 ) -> list[dict[str, Any]]:
     """Accounts ``actor`` may see whose name equals ``name`` ignoring letter case and
-    spaces, oldest first."""
-    key = account_name_key(name)
+    spaces, oldest first (without the account ``other_than``)."""
+    return _matching(crm, "account", name, actor, limit, other_than)
+
+
+def contacts_with_email(
+    crm, email: Any, *, actor: Actor = SYSTEM, limit: int = MAX_SHOWN, other_than: int | None = None
+) -> list[dict[str, Any]]:
+    """Contacts ``actor`` may see whose email equals ``email`` ignoring letter case, oldest
+    first (without the contact ``other_than``)."""
+    return _matching(crm, "contact", email, actor, limit, other_than)
+
+
+def _matching(crm, type_name, value, actor, limit, other_than) -> list[dict[str, Any]]:
+    comparison = COMPARISONS[type_name]
+    key = comparison.key(value)
     if key is None:
         return []
-    where = [Condition("name_key", "eq", key)]
-    return crm.records.list("account", where=where, sort="id", limit=limit, actor=actor).records
+    skip = [other_than] if other_than is not None else []
+    return _records_with(crm, type_name, comparison.key_field, [key], skip, limit, actor)
 
 
 def find_duplicates_many(
