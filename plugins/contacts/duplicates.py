@@ -148,7 +148,12 @@ def _oldest_by_key(
 
 
 def _records_with(crm, type_name, key_field, keys, skip, limit, actor) -> list[dict[str, Any]]:
+    """Records with one of ``keys``, by key and then oldest first. Sorting by the key (not
+    by id alone) keeps the database on the key's index: ordered by id with a limit,
+    PostgreSQL walks the primary key instead and, when the matches are few or none, reads
+    the whole table for every batch of an import."""
     where = [Condition(key_field, "in", keys)]
     if skip:
         where.append(Condition("id", "notin", skip))
-    return crm.records.list(type_name, where=where, sort="id", limit=limit, actor=actor).records
+    page = crm.records.list(type_name, where=where, sort=key_field, limit=limit, actor=actor)
+    return page.records
