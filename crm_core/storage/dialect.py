@@ -79,16 +79,13 @@ class Dialect:
         times slower than the plain ``INSERT`` (measured: 29 µs against 11 µs a row)."""
         if not rows:
             return []
-        single = self.insert_sql(table, tuple(columns))
-        cursor = connection.cursor()
+        columns = tuple(columns)
         if not returning:
-            cursor.executemany(single, [self.params(row) for row in rows])
+            connection.cursor().executemany(
+                self.insert_sql(table, columns), [self.params(row) for row in rows]
+            )
             return []
-        ids = []
-        for row in rows:
-            cursor.execute(single, self.params(row))
-            ids.append(cursor.lastrowid)
-        return ids
+        return [self.insert_row(connection, table, columns, self.params(row)) for row in rows]
 
     def insert_row(
         self, connection, table: str, columns: tuple[str, ...], values: Sequence[Any]
