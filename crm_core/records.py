@@ -43,6 +43,8 @@ if TYPE_CHECKING:
     from .runtime import CRM
 
 MAX_LIMIT = 500
+#: History entries' JSON (one encoder: ``json.dumps`` with options builds a new one per call).
+_to_json = json.JSONEncoder(ensure_ascii=False).encode
 TAG_MAX = 64
 
 
@@ -442,7 +444,7 @@ class RecordsService:
             tx, rt, {k: v for k, v in values.items() if k not in errors}, errors, checks
         )
         now = clock.utcnow()
-        record: dict[str, Any] = {f.name: f.default for f in rt.fields if not f.system}
+        record = rt.defaults()
         record.update(
             id=None,
             number=None,
@@ -463,7 +465,7 @@ class RecordsService:
         changes = {
             name: (None, value)
             for name, value in record.items()
-            if value not in (None, False) and (name == "assigned_to" or not rt.field(name).system)
+            if value not in (None, False) and rt.is_data_field(name)
         }
         if tags:
             changes["tags"] = ([], tags)
@@ -781,18 +783,40 @@ class RecordsService:
     def _number_for(self, tx: Transaction, rt: RecordType, record: dict, given: Any) -> str:
         if given:
             number = str(given).strip()
-            q = tx.quote
-            taken = tx.execute(
-                f"SELECT 1 FROM {q(table_name(rt.name))} WHERE {q('number')} = ?", (number,)
-            ).fetchone()
-            if taken:
+            if self._number_taken(tx, rt, number):
                 raise ValidationError({"number": msg("{number} is already used", number=number)})
             prefix, _counter = self.crm.numbering.current(tx, rt)
             if number.startswith(prefix) and number[len(prefix) :].isdigit():
                 self.crm.numbering.advance_past(tx, rt, int(number[len(prefix) :]))
             return number
         custom = self.hook.crm_autonumber(crm=self.crm, record_type=rt, record=record)
-        return custom or self.crm.numbering.next(tx, rt)
+        if not custom:
+            return self.crm.numbering.next(tx, rt)
+        if self._number_taken(tx, rt, custom):
+            # Said here rather than left to the database's unique index, whose error
+            # names neither the number nor where it came from.
+            raise ValidationError(
+                {
+                    "number": msg(
+                        "{number} is already used: the number a plugin's crm_autonumber "
+                        "gave this {type} belongs to another record; change the values it "
+                        "is made from",
+                        number=custom,
+                        type=rt.label["en"].lower(),
+                    )
+                }
+            )
+        return custom
+
+    @staticmethod
+    def _number_taken(tx: Transaction, rt: RecordType, number: str) -> bool:
+        q = tx.quote
+        return (
+            tx.execute(
+                f"SELECT 1 FROM {q(table_name(rt.name))} WHERE {q('number')} = ?", (number,)
+            ).fetchone()
+            is not None
+        )
 
     # -- rules, history, index ----------------------------------------------------------
 
@@ -876,7 +900,7 @@ class RecordsService:
             kind,
             actor.ref,
             now or clock.utcnow(),
-            json.dumps(serialised, ensure_ascii=False) if serialised else None,
+            _to_json(serialised) if serialised else None,
             note,
         )
 

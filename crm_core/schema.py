@@ -264,6 +264,22 @@ class RecordType:
 
     def __post_init__(self):
         object.__setattr__(self, "_by_name", {f.name: f for f in self.fields})
+        object.__setattr__(
+            self, "_defaults", {f.name: f.default for f in self.fields if not f.system}
+        )
+        object.__setattr__(
+            self,
+            "_data_names",
+            frozenset(f.name for f in self.fields if not f.system or f.name == "assigned_to"),
+        )
+
+    def defaults(self) -> dict[str, Any]:
+        """A new record's values before any are given: each data field's default."""
+        return dict(self._defaults)  # type: ignore[attr-defined]
+
+    def is_data_field(self, name: str) -> bool:
+        """Whether ``name`` is a field users give values to (see :attr:`data_fields`)."""
+        return name in self._data_names  # type: ignore[attr-defined]
 
     def field(self, name: str) -> Field | None:
         return self._by_name.get(name)  # type: ignore[attr-defined]

@@ -10,7 +10,6 @@ a query is stemmed the same way, so ``заявки`` finds ``заявка`` and 
 from __future__ import annotations
 
 import re
-from functools import lru_cache
 
 import Stemmer
 
@@ -22,19 +21,33 @@ _russian = Stemmer.Stemmer("russian")
 _english = Stemmer.Stemmer("english")
 
 
+#: Stems of words seen so far. A plain dict, read inline by :func:`index_text`: indexing a
+#: ticket looks up some thirty words, and a function call per word (as ``lru_cache``
+#: needs) cost more than the lookups. It fills up to :data:`STEM_CACHE_SIZE` words and then
+#: keeps what it has: word frequencies are Zipfian, so the words met first are the
+#: frequent ones.
+_stems: dict[str, str] = {}
+STEM_CACHE_SIZE = 100_000
+
+
 def stem(word: str) -> str:
     """The stem of one word, as the index stores it."""
+    found = _stems.get(word)
+    if found is not None:
+        return found
     if word and word[-1].isdigit():
         # Snowball only takes letter suffixes off: numbers, "tt42", "hp2055" stay as they
         # are. Most such words occur once (record numbers, e-mail names), so they neither
-        # cost a stemmer call nor push real words out of the cache.
+        # cost a stemmer call nor take a place in the cache.
         folded = word.casefold()
         if len(folded) <= MAX_WORD:
             return folded.replace("ё", "е")
-    return _stem_word(word)
+    found = _stem_word(word)
+    if len(_stems) < STEM_CACHE_SIZE:
+        _stems[word] = found
+    return found
 
 
-@lru_cache(maxsize=50_000)
 def _stem_word(word: str) -> str:
     word = word.casefold()[:MAX_WORD]
     if word.isascii():
@@ -53,7 +66,8 @@ def words(text: str) -> list[str]:
 
 def index_text(text: str) -> str:
     """The stems of ``text``, space separated, as stored in the index."""
-    return " ".join(map(stem, words(text)))
+    known = _stems.get
+    return " ".join([known(word) or stem(word) for word in words(text)])
 
 
 #: Words too common to narrow a search down. A query leaves them out unless it has nothing

@@ -230,6 +230,15 @@ def test_autonumber_gives_the_number(books):
     )  # counter untouched
 
 
+def test_a_taken_autonumber_is_refused_with_a_clear_message(books):
+    books.records.create("book", {"title": "Dune", "slug": "dune"})
+    with pytest.raises(ValidationError) as refused:
+        books.records.create("book", {"title": "Dune Messiah", "slug": "dune"})
+    message = refused.value.errors["number"]
+    assert "BK-DUNE is already used" in message and "crm_autonumber" in message
+    assert books.records.count("book") == 1
+
+
 def test_before_save_changes_are_stored_and_checked(books, recorder):
     book = books.records.create("book", {"title": "Dune.", "pages": 412})
     assert book["title"] == "Dune (412 p.)"
