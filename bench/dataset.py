@@ -25,7 +25,7 @@ from crm_core.runtime import CRM
 
 from .measure import Stopwatch
 
-VERSION = 3
+VERSION = 4
 PLUGINS = ["contacts", "products", "tickets", "faq"]
 BATCH = 5_000
 SEED = 20261123

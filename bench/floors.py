@@ -133,8 +133,9 @@ def dashboard(raw: Raw, edges: list[dt.datetime], now: dt.datetime) -> None:
         )
     raw.rows(
         "SELECT COUNT(*) FROM rec_ticket WHERE deleted = ? AND status IN (?, ?) AND "
-        "(resolution_due < ? OR (first_response_at IS NULL AND first_response_due < ?))",
-        (False, "open", "in_progress", now, now),
+        "(next_due < ? OR (next_due IS NULL AND (resolution_due < ? OR "
+        "(first_response_at IS NULL AND first_response_due < ?))))",
+        (False, "open", "in_progress", now, now, now),
     )
     days = " UNION ALL ".join(f"SELECT {n} AS n, ? AS lo, ? AS hi" for n in range(len(edges) - 1))
     ranges = [value for pair in itertools.pairwise(edges) for value in pair]

@@ -91,6 +91,38 @@ def test_a_paused_ticket_is_not_overdue(helpdesk, clock):
     assert helpdesk.records.count("ticket", where=queues.overdue(helpdesk, clock.now)) == 1
 
 
+def test_next_due_follows_the_first_response_then_the_resolution(helpdesk, clock):
+    ticket = new_ticket(helpdesk, "2027-03-01T09:00")  # normal: 8 h / 40 h
+    assert ticket["next_due"] == at("2027-03-01 17:00") == ticket["first_response_due"]
+    clock.at("2027-03-01 10:00")
+    olga = helpdesk.directory.actor_for("olga")
+    helpdesk.comments.add("ticket", ticket["id"], "We are on it", actor=olga)
+    answered = helpdesk.records.get("ticket", ticket["id"])
+    assert answered["next_due"] == at("2027-03-05 13:00") == answered["resolution_due"]
+    urgent = update(helpdesk, answered, priority="urgent")  # resolution due 8 h after 09:00
+    assert urgent["next_due"] == at("2027-03-01 17:00") == urgent["resolution_due"]
+    clock.at("2027-03-01 17:01")
+    overdue = queues.overdue(helpdesk, clock.now)
+    assert [t["number"] for t in helpdesk.records.list("ticket", where=overdue).records] == [
+        ticket["number"]
+    ]
+
+
+def test_tickets_saved_before_next_due_existed_are_still_found_overdue(helpdesk, clock):
+    late = new_ticket(helpdesk, "2027-03-01T09:00", priority="urgent")  # first response 10:00
+    new_ticket(helpdesk, "2027-03-01T09:00", priority="low")  # first response Tue 16:00
+    with helpdesk.store.transaction() as tx:  # as an upgraded database has them
+        tx.execute("UPDATE rec_ticket SET next_due = NULL")
+    clock.at("2027-03-01 11:00")
+    overdue = queues.overdue(helpdesk, clock.now)
+    assert [t["number"] for t in helpdesk.records.list("ticket", where=overdue).records] == [
+        late["number"]
+    ]
+    saved = update(helpdesk, late, title="Printer jams again")  # the next save fills it in
+    assert saved["next_due"] == at("2027-03-01 10:00")
+    assert helpdesk.records.count("ticket", where=overdue) == 1
+
+
 def test_first_public_staff_comment_is_the_first_response(helpdesk, clock):
     ticket = new_ticket(helpdesk, "2027-03-01T09:00")  # first response due Mon 17:00
     olga = helpdesk.directory.actor_for("olga")

@@ -40,8 +40,13 @@ def before_save(crm: CRM, ticket: dict[str, Any], old: dict[str, Any] | None) ->
     """The SLA fields that change with this save."""
     now = clock.utcnow()
     if old is None:
-        return sla.on_create(ticket, policy(crm), now)
-    return sla.on_update(old, ticket, policy(crm), now)
+        changes = sla.on_create(ticket, policy(crm), now)
+    else:
+        changes = sla.on_update(old, ticket, policy(crm), now)
+    due = sla.next_due({**ticket, **changes})
+    if due != ticket.get("next_due"):
+        changes["next_due"] = due
+    return changes
 
 
 def after_save(

@@ -35,13 +35,22 @@ def open_statuses(crm: CRM) -> list[str]:
 
 def overdue(crm: CRM, now: dt.datetime) -> Where:
     """Tickets whose clock runs and whose resolution, or still-missing first response, is
-    past due."""
+    past due: their ``next_due`` has passed. Tickets last saved before ``next_due`` existed
+    have it empty and are judged on the due times themselves (a small second range of the
+    same index)."""
     return And(
         Condition("status", "in", running_statuses(crm)),
         Or(
-            Condition("resolution_due", "lt", now),
+            Condition("next_due", "lt", now),
             And(
-                Condition("first_response_at", "empty"), Condition("first_response_due", "lt", now)
+                Condition("next_due", "empty"),
+                Or(
+                    Condition("resolution_due", "lt", now),
+                    And(
+                        Condition("first_response_at", "empty"),
+                        Condition("first_response_due", "lt", now),
+                    ),
+                ),
             ),
         ),
     )

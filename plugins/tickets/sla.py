@@ -38,6 +38,7 @@ FIELDS = frozenset(
         "first_response_result",
         "first_response_minutes",
         "resolution_due",
+        "next_due",
         "closed_at",
         "resolution_result",
         "resolution_minutes",
@@ -199,6 +200,17 @@ def _due(policy: Policy, ticket: dict[str, Any], seconds: int | None, stood: int
     if not seconds:
         return None
     return policy.calendar.add(ticket["created_at"], seconds + stood)
+
+
+def next_due(ticket: dict[str, Any]) -> dt.datetime | None:
+    """The due time that comes first of those still to be met: the resolution's, or the
+    first response's while there is none and it is earlier. Stored on the ticket so that
+    "overdue" is one range of one index (status, next_due) instead of an ``OR`` over two
+    due times, which made the database read every open ticket."""
+    due = ticket.get("resolution_due")
+    first = ticket.get("first_response_due")
+    unanswered = first is not None and ticket.get("first_response_at") is None
+    return first if unanswered and (due is None or first < due) else due
 
 
 def _outcome(
