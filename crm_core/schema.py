@@ -267,11 +267,7 @@ class RecordType:
         object.__setattr__(
             self, "_defaults", {f.name: f.default for f in self.fields if not f.system}
         )
-        object.__setattr__(
-            self,
-            "_data_names",
-            frozenset(f.name for f in self.fields if not f.system or f.name == "assigned_to"),
-        )
+        object.__setattr__(self, "_data_names", frozenset(f.name for f in self.data_fields))
 
     def defaults(self) -> dict[str, Any]:
         """A new record's values before any are given: each data field's default."""

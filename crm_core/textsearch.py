@@ -32,9 +32,11 @@ STEM_CACHE_SIZE = 100_000
 
 def stem(word: str) -> str:
     """The stem of one word, as the index stores it."""
-    found = _stems.get(word)
-    if found is not None:
-        return found
+    return _stems.get(word) or _new_stem(word)
+
+
+def _new_stem(word: str) -> str:
+    """The stem of a word not in the cache, kept there while it has room."""
     if word and word[-1].isdigit():
         # Snowball only takes letter suffixes off: numbers, "tt42", "hp2055" stay as they
         # are. Most such words occur once (record numbers, e-mail names), so they neither
@@ -67,7 +69,7 @@ def words(text: str) -> list[str]:
 def index_text(text: str) -> str:
     """The stems of ``text``, space separated, as stored in the index."""
     known = _stems.get
-    return " ".join([known(word) or stem(word) for word in words(text)])
+    return " ".join([known(word) or _new_stem(word) for word in words(text)])
 
 
 #: Words too common to narrow a search down. A query leaves them out unless it has nothing
