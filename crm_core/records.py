@@ -28,6 +28,7 @@ from .registry import RelationEnd
 from .schema import SOURCES, RecordType
 from .storage import search_index
 from .storage.aggregate import aggregate_query, check_bucket, check_group_by, parse_measures
+from .storage.bulk import BulkInserts
 from .storage.entities import HISTORY_COLUMNS, attr_name, storage_type, table_name
 from .storage.listing import Cursor, SortKey, SQLBuilder, decode_cursor, encode_cursor
 from .storage.store import Snapshot, Transaction
@@ -402,25 +403,28 @@ class RecordsService:
         rt = tx.registry.type(type_name)
         self._require_allowed(tx, rt, None, actor, "create")
         checks = DatabaseChecks(tx)
-        pending = _SideWrites(rt.name)
         ids: list[int] = []
-        for line, values in rows:
-            try:
-                prepared = self._prepare_new(
-                    tx, rt, values, actor, source, keep_number, allow_read_only, checks
-                )
-            except ValidationError as exc:
-                if on_error is None:
-                    raise
-                on_error(line, exc)
-                continue
-            record = self._insert_new(tx, rt, prepared, actor, pending)
-            ids.append(record["id"])
-            if on_stored is not None:
-                on_stored(line, record)
-            if len(pending) >= BULK_BATCH:
-                pending.write(tx)
-        pending.write(tx)
+        batch: list[tuple[int, dict[str, Any]]] = []  # rows queued, for on_stored
+        with tx.bulk_inserts() as bulk:
+            pending = _SideWrites(rt.name, bulk)
+            for line, values in rows:
+                try:
+                    prepared = self._prepare_new(
+                        tx, rt, values, actor, source, keep_number, allow_read_only, checks
+                    )
+                except ValidationError as exc:
+                    if on_error is None:
+                        raise
+                    on_error(line, exc)
+                    continue
+                record = self._insert_new(tx, rt, prepared, actor, pending)
+                ids.append(record["id"])
+                batch.append((line, record))
+                if len(batch) == BULK_BATCH:
+                    bulk.flush()
+                    _tell(on_stored, batch)
+                    batch = []
+        _tell(on_stored, batch)
         tx.events.append(Event("imported", rt.name, 0, actor, detail={"count": len(ids)}))
         return ids
 
@@ -472,23 +476,37 @@ class RecordsService:
         return _NewRecord(record, tags, changes)
 
     def _insert_new(
-        self, tx: Transaction, rt: RecordType, new: _NewRecord, actor: Actor, pending: _SideWrites
+        self,
+        tx: Transaction,
+        rt: RecordType,
+        new: _NewRecord,
+        actor: Actor,
+        pending: _SideWrites,
     ) -> dict[str, Any]:
-        """Insert a prepared record, queue its history, tag and search entries, and run
-        ``crm_after_save``."""
+        """Insert a prepared record (or queue it with ``pending``'s bulk inserts), queue
+        its history, tag and search entries, and run ``crm_after_save``."""
         record = new.record
         plan = tx.snapshot.insert_plans[rt.name]
-        ident = record["id"] = tx.snapshot.dialect.insert_row(
-            tx.connection(), plan.table, plan.columns, plan.values(record)
-        )
-        pending.history.append(
+        bulk = pending.bulk
+        if bulk is None:
+            ident = record["id"] = tx.snapshot.dialect.insert_row(
+                tx.connection(), plan.table, plan.columns, plan.values(record)
+            )
+        else:
+            ident = record["id"] = bulk.new_id(plan.table)
+            bulk.add(plan.table, plan.columns_with_id, [ident, *plan.values(record)])
+        pending.add(
             self._history_row(
                 tx, rt, ident, "created", actor, new.changes, now=record["created_at"]
-            )
+            ),
+            [(rt.name, ident, tag) for tag in new.tags],
+            (
+                ident,
+                0,
+                record.get("assigned_to"),
+                textsearch.index_text(self.search_body(tx, rt, record)),
+            ),
         )
-        pending.tags += [(rt.name, ident, tag) for tag in new.tags]
-        body = textsearch.index_text(self.search_body(tx, rt, record))
-        pending.search.append((ident, 0, record.get("assigned_to"), body))
         record["tags"] = new.tags
         self.hook.crm_after_save(
             crm=self.crm,
@@ -1371,6 +1389,8 @@ class RecordsService:
         return None if row is None else self._from_row(tx.snapshot, rt, row)
 
     def _find(self, tx: Transaction, rt: RecordType, key: int | str, for_update: bool = False):
+        if tx.bulk is not None:
+            tx.bulk.drain()  # Pony reads on its own, not through tx.connection()
         entity = tx.snapshot.entities[rt.name]
         get = entity.get_for_update if for_update else entity.get
         lookup = _lookup(rt, key)
@@ -1414,24 +1434,44 @@ def _refusal(action: str, rt: RecordType) -> str:
     return msg("you may not edit this {type}", type=kind)
 
 
-class _SideWrites:
-    """History, tag and search-index rows of new records, written a batch at a time."""
+TAG_COLUMNS = ("record_type", "record_id", "tag")
 
-    def __init__(self, type_name: str):
+
+class _SideWrites:
+    """History, tag and search-index rows of new records: written after the record (one
+    save), or queued with it in the transaction's bulk inserts (``create_many``), which
+    writes them with the rest whenever anything reads."""
+
+    def __init__(self, type_name: str, bulk: BulkInserts | None = None):
         self.type_name = type_name
+        self.bulk = bulk
         self.history: list[tuple] = []
         self.tags: list[tuple] = []
         self.search: list[tuple] = []
 
-    def __len__(self) -> int:
-        return len(self.history)
+    def add(self, history: tuple, tags: list[tuple], search: tuple) -> None:
+        if self.bulk is None:
+            self.history.append(history)
+            self.tags += tags
+            self.search.append(search)
+            return
+        self.bulk.add("crm_history", HISTORY_COLUMNS, history)
+        for row in tags:
+            self.bulk.add("crm_tag", TAG_COLUMNS, row)
+        search_index.queue_new(self.bulk, self.type_name, search)
 
     def write(self, tx: Transaction) -> None:
         dialect, connection = tx.snapshot.dialect, tx.connection()
         dialect.insert_many(connection, "crm_history", HISTORY_COLUMNS, self.history)
-        dialect.insert_many(connection, "crm_tag", ("record_type", "record_id", "tag"), self.tags)
+        dialect.insert_many(connection, "crm_tag", TAG_COLUMNS, self.tags)
         search_index.put_new(tx, self.type_name, self.search)
         self.history, self.tags, self.search = [], [], []
+
+
+def _tell(on_stored: Callable[[int, dict[str, Any]], None] | None, rows) -> None:
+    if on_stored is not None:
+        for line, record in rows:
+            on_stored(line, record)
 
 
 def _link_sides(end: RelationEnd) -> tuple[str, str]:

@@ -188,13 +188,40 @@ class PageCounts:
         ]
 
 
+class Sequels:
+    """Rules that read and write while an import runs: a sequel needs its book (which may
+    be an earlier row of the same file); a book of 999 pages gets a companion volume and
+    is locked."""
+
+    @hookimpl
+    def crm_validate(self, crm, record_type, record):
+        title = record.get("title") or ""
+        if record_type.name == "book" and title.startswith("Sequel to "):
+            original = title.removeprefix("Sequel to ")
+            if not crm.records.list("book", where=[Condition("title", "eq", original)]).records:
+                return {"title": f"{original} is not there"}
+        return None
+
+    @hookimpl
+    def crm_after_save(self, crm, record_type, record, created):
+        if record_type.name == "book" and created and record.get("pages") == 999:
+            crm.records.update("book", record["id"], {"locked": True})
+            crm.records.create("book", {"title": "Companion to " + record["title"]})
+
+
 @pytest.fixture
 def recorder():
     return Recorder()
 
 
 @pytest.fixture
-def books(write_config, recorder, monkeypatch):
+def extra_plugins():
+    """More plugins for the ``books`` CRM (a test parametrizes it)."""
+    return []
+
+
+@pytest.fixture
+def books(write_config, recorder, extra_plugins, monkeypatch):
     """A CRM whose only plugin is the recorder (registered like an installed plugin)."""
     monkeypatch.delenv("CRM_DATABASE_URL", raising=False)
     from crm_core.config import load
@@ -205,6 +232,8 @@ def books(write_config, recorder, monkeypatch):
     pm = plugin_manager(plugins)
     pm.register(recorder, name="recorder")
     pm.register(PageCounts(), name="pagecounts")
+    for extra in extra_plugins:
+        pm.register(extra)
     base = collect_schema(pm, ["recorder"])
     crm = CRM(config, available, plugins, pm, base, "inline").open()
     yield crm
@@ -273,6 +302,31 @@ def test_import_reports_duplicates_of_earlier_rows_only(books):
         (2, [dune["number"]]),
         (4, [dune["number"], first_row["number"]]),
     ]
+
+
+@pytest.mark.parametrize("extra_plugins", [[Sequels()]])
+def test_rules_reading_and_writing_during_an_import_see_the_rows_before_them(books):
+    """An import writes its rows a batch at a time; a rule that reads finds the earlier
+    rows of the same file, and a record a rule creates meanwhile gets its own id."""
+    rows = ["title,pages", "Dune,"]
+    rows += [f"Filler {n}," for n in range(700)]  # past the first batch
+    rows += ["Sequel to Dune,", "Emma,", "Sequel to Emma,", "Sequel to Nothing,", "Ulysses,999"]
+    rows += [f"Filler {n}," for n in range(700, 900)]
+    report = books.transfer.import_file("book", io.StringIO("\n".join(rows)), skip_bad_rows=True)
+    assert report.errors == [(706, {"title": "Nothing is not there"})]
+    assert report.imported == 905
+    everything = list(books.records.iterate("book"))
+    titles = {book["title"] for book in everything}
+    assert {"Sequel to Dune", "Sequel to Emma", "Companion to Ulysses (999 p.)"} <= titles
+    assert len(everything) == 906 == len({book["id"] for book in everything})
+    companion = next(b for b in everything if b["title"].startswith("Companion"))
+    ulysses = next(b for b in everything if b["title"].startswith("Ulysses"))
+    assert ulysses["locked"] is True  # changed by its own after-save rule, before written
+    assert [entry["kind"] for entry in books.records.history("book", companion["id"])] == [
+        "created"
+    ]
+    found = books.search.query("Ulysses")
+    assert sorted(hit.number for hit in found) == sorted([ulysses["number"], companion["number"]])
 
 
 def test_before_delete_can_refuse_and_delete_restore_purge_are_told(books, recorder):

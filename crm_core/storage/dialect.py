@@ -87,6 +87,27 @@ class Dialect:
             return []
         return [self.insert_row(connection, table, columns, self.params(row)) for row in rows]
 
+    def reserve_ids(
+        self, connection, table: str, count: int, after: int | None = None
+    ) -> Sequence[int]:
+        """``count`` new ids of ``table`` for rows inserted with their ``id`` given, all
+        above ``after`` (the last one drawn before, whose rows may not be written yet).
+        In a write transaction, which holds SQLite's write lock, they are the next ones
+        the table would hand out; they stay free as long as nothing else is inserted
+        there first (:class:`~crm_core.storage.bulk.BulkInserts` draws again after any
+        other statement)."""
+        row = (
+            connection.cursor()
+            .execute(
+                "SELECT max(coalesce((SELECT seq FROM sqlite_sequence WHERE name = ?), 0), "
+                f"coalesce((SELECT max(id) FROM {self.quote(table)}), 0))",
+                (table,),
+            )
+            .fetchone()
+        )
+        first = max(row[0], after or 0) + 1
+        return range(first, first + count)
+
     def insert_row(
         self, connection, table: str, columns: tuple[str, ...], values: Sequence[Any]
     ) -> int:
@@ -301,6 +322,16 @@ class PostgresDialect(Dialect):
     @functools.lru_cache(maxsize=256)  # noqa: B019 - dialects live as long as the process
     def _insert_returning_id(self, table: str, columns: tuple[str, ...]) -> str:
         return self.insert_sql(table, columns) + f" RETURNING {self.quote('id')}"
+
+    def reserve_ids(self, connection, table, count, after=None):
+        """Drawn from the table's sequence, so they are never anyone else's; the ones a
+        transaction does not use are gaps, as with any sequence."""
+        cursor = connection.cursor()
+        cursor.execute(
+            "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
+            (self.quote(table), count),
+        )
+        return [row[0] for row in cursor.fetchall()]
 
     def insert_many(self, connection, table, columns, rows, *, returning=None, template=None):
         if not rows:

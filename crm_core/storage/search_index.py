@@ -7,7 +7,12 @@ index never disagrees with the data.
 
 from __future__ import annotations
 
+from .bulk import BulkInserts
 from .store import Transaction
+
+PG_DOC_COLUMNS = ("record_type", "record_id", "comment_id", "owner", "tsv")
+PG_DOC_TEMPLATE = "(%s, %s, %s, %s, to_tsvector('simple', %s))"
+SQLITE_DOC_COLUMNS = ("id", "record_type", "record_id", "comment_id", "owner")
 
 
 def put(
@@ -60,9 +65,9 @@ def put_new(
         dialect.insert_many(
             connection,
             "crm_search_doc",
-            ("record_type", "record_id", "comment_id", "owner", "tsv"),
+            PG_DOC_COLUMNS,
             [(record_type, *row) for row in rows],
-            template="(%s, %s, %s, %s, to_tsvector('simple', %s))",
+            template=PG_DOC_TEMPLATE,
         )
         return
     dialect.insert_many(
@@ -81,6 +86,21 @@ def put_new(
         ("rowid", "body"),
         [(doc_id, row[3]) for doc_id, row in zip(ids, rows, strict=True)],
     )
+
+
+def queue_new(bulk: BulkInserts, record_type: str, row: tuple[int, int, str | None, str]) -> None:
+    """:func:`put_new` of one entry ``(record_id, comment_id, owner, stems)`` queued in a
+    :class:`~crm_core.storage.bulk.BulkInserts` (on SQLite, the FTS5 row goes in by the
+    id drawn for its document)."""
+    if bulk.dialect.name == "postgres":
+        bulk.add("crm_search_doc", PG_DOC_COLUMNS, (record_type, *row), PG_DOC_TEMPLATE)
+        return
+    record_id, comment_id, owner, stems = row
+    doc_id = bulk.new_id("crm_search_doc")
+    bulk.add(
+        "crm_search_doc", SQLITE_DOC_COLUMNS, (doc_id, record_type, record_id, comment_id, owner)
+    )
+    bulk.add("crm_search_fts", ("rowid", "body"), (doc_id, stems))
 
 
 def set_owner(tx: Transaction, record_type: str, record_id: int, owner: str | None) -> None:

@@ -26,6 +26,7 @@ from pony import orm
 from .. import registry as registry_module
 from ..fieldtypes import FieldType
 from ..registry import BaseSchema, Customizations, Registry
+from .bulk import BulkInserts
 from .dialect import Dialect, dialect_for
 from .entities import define_record_entity, define_system_entities, storage_type, table_name
 from .migrate import upgrade
@@ -71,6 +72,11 @@ class InsertPlan:
     names: tuple[str, ...]
     writers: tuple[Callable[[Any], Any] | None, ...]
 
+    @property
+    def columns_with_id(self) -> tuple[str, ...]:
+        """The columns of a row inserted with its ``id`` given (:class:`BulkInserts`)."""
+        return ("id", *self.columns)
+
     def values(self, record: dict[str, Any]) -> list[Any]:
         get = record.get
         return [
@@ -93,6 +99,8 @@ class Transaction:
     on_commit: list[Callable[[], None]] = field(default_factory=list)
     #: Counters this transaction holds locked: ``{record type: [prefix, next value]}``.
     counters: dict[str, list] = field(default_factory=dict)
+    #: New rows waiting to be written (:meth:`bulk_inserts`), or ``None``.
+    bulk: BulkInserts | None = None
 
     @property
     def registry(self) -> Registry:
@@ -103,8 +111,10 @@ class Transaction:
         return self.snapshot.dialect.execute(self.connection(), sql, params)
 
     def connection(self):
-        """The DB-API connection of this transaction, with Pony's pending changes written
-        first, so raw SQL sees them."""
+        """The DB-API connection of this transaction, with Pony's pending changes and the
+        rows of :meth:`bulk_inserts` written first, so raw SQL sees them."""
+        if self.bulk is not None:
+            self.bulk.drain()
         cache = self.snapshot.db._get_cache()
         if self.write:
             if cache.modified:
@@ -121,6 +131,22 @@ class Transaction:
 
     def quote(self, name: str) -> str:
         return self.snapshot.dialect.quote(name)
+
+    @contextlib.contextmanager
+    def bulk_inserts(self) -> Iterator[BulkInserts]:
+        """Add many new rows, written a batch at a time (see :mod:`crm_core.storage.bulk`);
+        all are written when the block ends (when it fails, the transaction is rolled
+        back and they are dropped)."""
+        if self.bulk is not None:
+            yield self.bulk
+            return
+        bulk = BulkInserts(self.snapshot.dialect, self.connection())
+        self.bulk = bulk
+        try:
+            yield bulk
+        finally:
+            self.bulk = None
+        bulk.drain()
 
 
 class Store:
