@@ -132,7 +132,8 @@ def crm_after_save(crm, record_type, record, old, changes, actor, created):
     ``changes`` maps each changed field to ``(old, new)``; ``created`` is true for a new
     record. Other records may be written through ``crm.records``; work that must happen only
     after commit (mail, webhooks) is queued with ``crm.jobs.enqueue``. Raising rolls the whole
-    save back.
+    save back. In an import the rows are queued and written a batch at a time; whatever
+    the hook reads or writes through ``crm.records`` has them written first.
     """
 
 
