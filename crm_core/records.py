@@ -386,13 +386,14 @@ class RecordsService:
         :meth:`create`, written in batches without keeping them in memory (imports of a
         million rows). ``rows`` yields ``(line, values)``; a row's :class:`ValidationError`
         goes to ``on_error`` (which may raise to stop) and the row is skipped;
-        ``on_stored(line, record)`` is told of each row stored. Returns the ids of the
-        records stored, in order.
+        ``on_stored(line, record)`` is told of each row once its batch is written. Returns
+        the ids of the records stored, in order.
 
-        Each row is checked and inserted in turn (a row may refer to an earlier one by its
-        number) and ``crm_after_save`` runs for it at once; the history, tag and search
-        entries are written a batch at a time. ``crm_after_commit`` gets one ``imported``
-        event."""
+        Each row is checked in turn and ``crm_after_save`` runs for it at once; the rows,
+        with their history, tag and search entries, are queued and written a batch at a
+        time (:meth:`Transaction.bulk_inserts`), and anything that reads meanwhile has the
+        queue written first, so a row may refer to an earlier one by its number.
+        ``crm_after_commit`` gets one ``imported`` event."""
         tx = self.store.current_transaction()
         if tx is None or not tx.write:
             raise RuntimeError("create_many runs inside crm.transaction()")
