@@ -425,6 +425,7 @@ class RecordsService:
                     bulk.flush()
                     _tell(on_stored, batch)
                     batch = []
+            bulk.flush()  # the queue may be an outer call's, which writes it later
         _tell(on_stored, batch)
         tx.events.append(Event("imported", rt.name, 0, actor, detail={"count": len(ids)}))
         return ids
@@ -832,7 +833,9 @@ class RecordsService:
         q = tx.quote
         return (
             tx.execute(
-                f"SELECT 1 FROM {q(table_name(rt.name))} WHERE {q('number')} = ?", (number,)
+                f"SELECT 1 FROM {q(table_name(rt.name))} WHERE {q('number')} = ?",
+                (number,),
+                reads=(table_name(rt.name),),
             ).fetchone()
             is not None
         )

@@ -18,6 +18,9 @@ from .schema import Field, RecordType
 from .storage.entities import table_name
 from .storage.store import Transaction
 
+#: The tables an owner check reads (never any that an import queues rows for).
+OWNER_TABLES = ("crm_user", "crm_group")
+
 
 class DatabaseChecks:
     """The :class:`~crm_core.fieldtypes.CheckContext` of one transaction."""
@@ -48,6 +51,7 @@ class DatabaseChecks:
         row = self.tx.execute(
             f"SELECT 1 FROM {q(table_name(target))} WHERE {q('id')} = ? AND {q('deleted')} = ?",
             (record_id, False),
+            reads=(table_name(target),),
         ).fetchone()
         if row is not None:
             self._references.add((target, record_id))
@@ -59,6 +63,7 @@ class DatabaseChecks:
             row = self.tx.execute(
                 f"SELECT {q('id')} FROM {q(table_name(target))} WHERE {q('number')} = ?",
                 (number,),
+                reads=(table_name(target),),
             ).fetchone()
             if row:
                 return row[0] if len(targets) == 1 else f"{target}:{row[0]}"
@@ -72,22 +77,30 @@ class DatabaseChecks:
                 params: tuple = (int(ident), True)
             else:
                 sql, params = "SELECT 1 FROM crm_group WHERE id = ?", (int(ident),)
-            self._owners[owner] = self.tx.execute(sql, params).fetchone() is not None
+            self._owners[owner] = (
+                self.tx.execute(sql, params, reads=OWNER_TABLES).fetchone() is not None
+            )
         return self._owners[owner]
 
     def owner_by_name(self, name: str) -> str | None:
         kind, sep, rest = name.partition(":")
         if sep and kind == "group":
-            row = self.tx.execute("SELECT id FROM crm_group WHERE name = ?", (rest,)).fetchone()
+            row = self.tx.execute(
+                "SELECT id FROM crm_group WHERE name = ?", (rest,), reads=OWNER_TABLES
+            ).fetchone()
             return f"group:{row[0]}" if row else None
         if sep and kind == "user":
             name = rest
         row = self.tx.execute(
-            "SELECT id FROM crm_user WHERE login = ? AND active = ?", (name, True)
+            "SELECT id FROM crm_user WHERE login = ? AND active = ?",
+            (name, True),
+            reads=OWNER_TABLES,
         ).fetchone()
         if row:
             return f"user:{row[0]}"
-        row = self.tx.execute("SELECT id FROM crm_group WHERE name = ?", (name,)).fetchone()
+        row = self.tx.execute(
+            "SELECT id FROM crm_group WHERE name = ?", (name,), reads=OWNER_TABLES
+        ).fetchone()
         return f"group:{row[0]}" if row else None
 
 
@@ -163,6 +176,7 @@ def unique_clashes(
             f"SELECT {q('number')} FROM {q(table_name(rt.name))} "
             f"WHERE {q(field.column)} = ? AND {q('id')} <> ?",
             (tx.registry.field_types[field.type].to_storage(value), record.get("id") or 0),
+            reads=(table_name(rt.name),),
         ).fetchone()
         if row:
             errors[field.name] = msg(

@@ -37,9 +37,17 @@ class BulkInserts:
         self._ids: dict[str, Iterator[int]] = {}  # table -> ids drawn and not yet used
         self._last: dict[str, int] = {}  # table -> the last id drawn (queued rows included)
         self._block: dict[str, int] = {}  # table -> how many to draw next time
+        self._written = self._changes()  # the connection's change count after our writes
+        self._others_ran = False  # a statement of someone else's ran since then
 
     def new_id(self, table: str) -> int:
         """The ``id`` of a row about to be added to ``table``."""
+        if self._others_ran:
+            self._others_ran = False
+            changes = self._changes()
+            if changes is None or changes != self._written:
+                self._forget_ids()
+            self._written = changes
         drawn = self._ids.get(table)
         ident = None if drawn is None else next(drawn, None)
         if ident is None:
@@ -63,15 +71,36 @@ class BulkInserts:
 
     def flush(self) -> None:
         """Write the queued rows."""
-        batch, self.rows = self.rows, {}
-        for (table, columns, template), rows in batch.items():
-            self.dialect.insert_many(self.connection, table, columns, rows, template=template)
+        self._write(list(self.rows))
 
-    def drain(self) -> None:
-        """Write the queued rows before the transaction runs any other statement. On
-        SQLite, ids drawn and not used are given up and the next ones counted again from
-        what the table holds then (the other statement may add rows of its own)."""
+    def drain(self, reads: tuple[str, ...] = ()) -> None:
+        """Before another statement of the transaction: write the queued rows (for one
+        that only ``reads`` some tables, the rows of those).
+
+        Ids drawn and not yet used stay valid while nothing else inserts: a statement
+        that may have (any but a known read) makes the next :meth:`new_id` check, on
+        SQLite by the connection's change count, and on PostgreSQL, which has none, draw
+        afresh (so that ids keep the order in which records were made)."""
+        if reads:
+            self._write([kind for kind in self.rows if kind[0] in reads])
+            return
         self.flush()
-        if self.dialect.name == "sqlite":
-            self._ids.clear()
-            self._last.clear()
+        self._others_ran = True
+
+    def _write(self, kinds: list[Kind]) -> None:
+        for kind in kinds:
+            table, columns, template = kind
+            rows = self.rows.pop(kind)
+            self.dialect.insert_many(self.connection, table, columns, rows, template=template)
+        if not self._others_ran:  # else the count may hold someone else's changes too
+            self._written = self._changes()
+
+    def _changes(self) -> int | None:
+        """Rows this connection has inserted, changed or deleted so far (SQLite's
+        ``total_changes``; ``None`` where the driver does not say)."""
+        return getattr(self.connection, "total_changes", None)
+
+    def _forget_ids(self) -> None:
+        self._ids.clear()
+        self._last.clear()
+        self._block.clear()

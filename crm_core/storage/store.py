@@ -106,15 +106,18 @@ class Transaction:
     def registry(self) -> Registry:
         return self.snapshot.registry
 
-    def execute(self, sql: str, params: tuple | list = ()):
-        """Run raw SQL (``?`` placeholders) on this transaction's connection."""
-        return self.snapshot.dialect.execute(self.connection(), sql, params)
+    def execute(self, sql: str, params: tuple | list = (), *, reads: tuple[str, ...] = ()):
+        """Run raw SQL (``?`` placeholders) on this transaction's connection. ``reads``
+        names the tables of a statement that only reads them: rows queued for other
+        tables by :meth:`bulk_inserts` may then stay queued."""
+        return self.snapshot.dialect.execute(self.connection(reads), sql, params)
 
-    def connection(self):
+    def connection(self, reads: tuple[str, ...] = ()):
         """The DB-API connection of this transaction, with Pony's pending changes and the
-        rows of :meth:`bulk_inserts` written first, so raw SQL sees them."""
+        rows of :meth:`bulk_inserts` written first, so raw SQL sees them (for a statement
+        that only ``reads`` some tables, the rows of those)."""
         if self.bulk is not None:
-            self.bulk.drain()
+            self.bulk.drain(reads)
         cache = self.snapshot.db._get_cache()
         if self.write:
             if cache.modified:
@@ -135,8 +138,8 @@ class Transaction:
     @contextlib.contextmanager
     def bulk_inserts(self) -> Iterator[BulkInserts]:
         """Add many new rows, written a batch at a time (see :mod:`crm_core.storage.bulk`);
-        all are written when the block ends (when it fails, the transaction is rolled
-        back and they are dropped)."""
+        all are written when the block ends. When the block raises, the rows still queued
+        are dropped: let the exception roll the transaction back."""
         if self.bulk is not None:
             yield self.bulk
             return
