@@ -3,12 +3,14 @@
 Saving one record asks the database for its new ``id`` with its ``INSERT``: on
 PostgreSQL a round trip per row. An import instead draws the ids up front
 (:meth:`BulkInserts.new_id`), keeps the rows of a batch in memory and writes each
-table's rows with a few multi-row ``INSERT`` statements.
+table's rows with one :meth:`Dialect.insert_many` (multi-row ``INSERT`` statements on
+PostgreSQL, ``executemany`` on SQLite).
 
 The transaction stays one unit: everything runs on its connection and nothing is
 committed before the end. Any other statement of the transaction first has the queued
-rows written (:meth:`Transaction.connection` calls :meth:`BulkInserts.drain`), so a hook
-that reads, or a check that looks for an earlier row of the same file, sees them.
+rows written (:meth:`Transaction.connection` calls :meth:`BulkInserts.drain`; a known
+read, only the rows of the tables it reads), so a hook that reads, or a check that looks
+for an earlier row of the same file, sees them.
 """
 
 from __future__ import annotations

@@ -94,8 +94,8 @@ class Dialect:
         above ``after`` (the last one drawn before, whose rows may not be written yet).
         In a write transaction, which holds SQLite's write lock, they are the next ones
         the table would hand out; they stay free as long as nothing else is inserted
-        there first (:class:`~crm_core.storage.bulk.BulkInserts` draws again after any
-        other statement)."""
+        there first (:class:`~crm_core.storage.bulk.BulkInserts` draws again when the
+        connection's change count shows that something else may have been)."""
         row = (
             connection.cursor()
             .execute(

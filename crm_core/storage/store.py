@@ -71,11 +71,11 @@ class InsertPlan:
     columns: tuple[str, ...]
     names: tuple[str, ...]
     writers: tuple[Callable[[Any], Any] | None, ...]
+    #: The columns of a row inserted with its ``id`` given (:class:`BulkInserts`).
+    columns_with_id: tuple[str, ...] = field(init=False)
 
-    @property
-    def columns_with_id(self) -> tuple[str, ...]:
-        """The columns of a row inserted with its ``id`` given (:class:`BulkInserts`)."""
-        return ("id", *self.columns)
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "columns_with_id", ("id", *self.columns))
 
     def values(self, record: dict[str, Any]) -> list[Any]:
         get = record.get
@@ -149,7 +149,7 @@ class Transaction:
             yield bulk
         finally:
             self.bulk = None
-        bulk.drain()
+        bulk.flush()
 
 
 class Store:
