@@ -123,13 +123,16 @@ class Comments:
             raise RuntimeError("comments.add_many runs inside crm.transaction()")
         rows = [(t, int(i), _clean_body(b), bool(internal), a) for t, i, b, internal, a in rows]
         owners = self._owners_of(tx, rows)
-        now = clock.utcnow()
         dialect, connection = tx.snapshot.dialect, tx.connection()
+        now, no = dialect.to_db(clock.utcnow()), dialect.to_db(False)
         ids = dialect.insert_many(
             connection,
             "crm_comment",
             ("record_type", "record_id", "author", "internal", "body", "created_at", "deleted"),
-            [(t, i, a.ref, internal, body, now, False) for t, i, body, internal, a in rows],
+            [
+                (t, i, a.ref, dialect.to_db(internal), body, now, no)
+                for t, i, body, internal, a in rows
+            ],
             returning="id",
         )
         by_type: dict[str, list[tuple]] = {}

@@ -463,7 +463,7 @@ class RecordsService:
             deleted=False,
         )
         record.update(clean)
-        errors.update(missing_required(rt, record, rt.fields))
+        errors.update(missing_required(rt, record, rt.required_fields))
         if errors:
             raise ValidationError(errors)
         record["number"] = self._number_for(tx, rt, record, given_number)
@@ -921,7 +921,7 @@ class RecordsService:
             record_id,
             kind,
             actor.ref,
-            now or clock.utcnow(),
+            tx.snapshot.dialect.to_db(now or clock.utcnow()),
             _to_json(serialised) if serialised else None,
             note,
         )
@@ -1030,34 +1030,25 @@ class RecordsService:
         return count
 
     def _index_affected(self, rt: RecordType, changed: set[str]) -> bool:
-        return any(
-            name in changed
-            for name in (
-                "assigned_to",
-                rt.title_field,
-                *(f.name for f in rt.fields if f.searchable),
-            )
-        )
+        return any(name in changed for name in ("assigned_to", *(f.name for f in rt.search_fields)))
 
     def search_body(self, tx: Transaction | None, rt: RecordType, record: dict) -> str:
         """The text of a record that search finds: number, title and searchable fields."""
         registry = tx.registry if tx is not None else self.crm.registry
         parts = [record.get("number") or ""]
-        for field in rt.fields:
-            if field.name == rt.title_field or field.searchable:
-                value = record.get(field.name)
-                if value is None:
-                    continue
-                ftype = registry.field_types[field.type]
-                if field.type in ("picklist", "multipicklist"):
-                    picklist = registry.picklist(field.picklist)
-                    codes = value if isinstance(value, list) else [value]
-                    for code in codes:
-                        parts.extend(
-                            picklist.value(code).label.values() if picklist.value(code) else [code]
-                        )
-                    continue
-                parts.append(ftype.search_text(value, field))
+        for field in rt.search_fields:
+            value = record.get(field.name)
+            if value is None:
+                continue
+            if field.type in ("picklist", "multipicklist"):
+                picklist = registry.picklist(field.picklist)
+                codes = value if isinstance(value, list) else [value]
+                for code in codes:
+                    parts.extend(
+                        picklist.value(code).label.values() if picklist.value(code) else [code]
+                    )
+                continue
+            parts.append(registry.field_types[field.type].search_text(value, field))
         return "\n".join(parts)
 
     def _index(self, tx: Transaction, rt: RecordType, record: dict) -> None:

@@ -261,6 +261,12 @@ class RecordType:
     description: dict[str, str] = field(default_factory=dict)
     plugin: str = ""
     source: str = ""
+    #: Worked out from ``fields`` once per type, as every save walks them (an import a
+    #: million times): the fields a record must have a value in (required and shown), the
+    #: ones whose value must be unique, and the ones search finds (title and searchable).
+    required_fields: tuple[Field, ...] = field(init=False, repr=False, compare=False)
+    unique_fields: tuple[Field, ...] = field(init=False, repr=False, compare=False)
+    search_fields: tuple[Field, ...] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self):
         object.__setattr__(self, "_by_name", {f.name: f for f in self.fields})
@@ -268,6 +274,17 @@ class RecordType:
             self, "_defaults", {f.name: f.default for f in self.fields if not f.system}
         )
         object.__setattr__(self, "_data_names", frozenset(f.name for f in self.data_fields))
+        object.__setattr__(
+            self, "required_fields", tuple(f for f in self.fields if f.required and not f.hidden)
+        )
+        object.__setattr__(
+            self, "unique_fields", tuple(f for f in self.fields if f.unique and not f.system)
+        )
+        object.__setattr__(
+            self,
+            "search_fields",
+            tuple(f for f in self.fields if f.name == self.title_field or f.searchable),
+        )
 
     def defaults(self) -> dict[str, Any]:
         """A new record's values before any are given: each data field's default."""

@@ -10,6 +10,7 @@ record); Cerberus still validates what is read rarely and benefits from its rule
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from .fieldtypes import FieldError
@@ -153,10 +154,13 @@ def unknown_fields(
     return errors
 
 
-def missing_required(rt: RecordType, record: dict[str, Any], names: list[Field]) -> dict[str, str]:
+def missing_required(
+    rt: RecordType, record: dict[str, Any], fields: Iterable[Field]
+) -> dict[str, str]:
+    """Required, shown fields among ``fields`` that ``record`` has no value in."""
     return {
         f.name: msg("is required")
-        for f in names
+        for f in fields
         if f.required and not f.hidden and record.get(f.name) in (None, [], "")
     }
 
@@ -166,8 +170,8 @@ def unique_clashes(
 ) -> dict[str, str]:
     q = tx.quote
     errors = {}
-    for field in rt.fields:
-        if not field.unique or field.name not in changed or field.system:
+    for field in rt.unique_fields:
+        if field.name not in changed:
             continue
         value = record.get(field.name)
         if value is None:

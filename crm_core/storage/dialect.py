@@ -70,9 +70,11 @@ class Dialect:
         returning: str | None = None,
         template: str | None = None,
     ) -> list[Any]:
-        """Insert many rows in as few round trips as the driver allows; with ``returning``,
-        the values of that column for the rows, in order. ``template`` (PostgreSQL) wraps
-        the placeholders, e.g. ``(%s, to_tsvector('simple', %s))``.
+        """Insert many rows of driver-ready values (see :meth:`writer` and :meth:`to_db`:
+        converting is the caller's, who knows which columns need it) in as few round trips
+        as the driver allows; with ``returning``, the values of that column for the rows,
+        in order. ``template`` (PostgreSQL) wraps the placeholders, e.g.
+        ``(%s, to_tsvector('simple', %s))``.
 
         Here ``returning`` must name the table's integer primary key, read from each
         insert's ``lastrowid``: Python's sqlite3 runs an ``INSERT … RETURNING`` about three
@@ -81,11 +83,9 @@ class Dialect:
             return []
         columns = tuple(columns)
         if not returning:
-            connection.cursor().executemany(
-                self.insert_sql(table, columns), [self.params(row) for row in rows]
-            )
+            connection.cursor().executemany(self.insert_sql(table, columns), rows)
             return []
-        return [self.insert_row(connection, table, columns, self.params(row)) for row in rows]
+        return [self.insert_row(connection, table, columns, row) for row in rows]
 
     def reserve_ids(
         self, connection, table: str, count: int, after: int | None = None
@@ -343,7 +343,7 @@ class PostgresDialect(Dialect):
         found = execute_values(
             connection.cursor(),
             sql,
-            [self.params(row) for row in rows],
+            rows,
             template=template,
             page_size=self.page_size,
             fetch=bool(returning),
