@@ -200,14 +200,16 @@ class CSVTransfer:
             plan = self._plan(rt, header, mapping or {})
 
             def rows() -> Iterator[tuple[int, dict[str, Any]]]:
+                columns = list(plan.items())
                 for row in reader:
-                    if not any(cell.strip() for cell in row):
+                    if not "".join(row).strip():
                         continue
                     values = {}
-                    for position, name in plan.items():
-                        cell = row[position] if position < len(row) else ""
+                    width = len(row)
+                    for position, name in columns:
+                        cell = row[position] if position < width else ""
                         if cell != "":
-                            values[name] = unguard_formula(cell)
+                            values[name] = unguard_formula(cell) if cell[0] == "'" else cell
                     yield reader.line_num, values
                     if progress is not None:
                         progress(1)

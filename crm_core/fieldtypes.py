@@ -13,8 +13,9 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
 from urllib.parse import urlsplit
 
 from .i18n import either, msg
@@ -45,6 +46,27 @@ class CheckContext(Protocol):
     def reference_by_number(self, targets: tuple[str, ...], number: str) -> str | None: ...
     def owner_exists(self, owner: str) -> bool: ...
     def owner_by_name(self, name: str) -> str | None: ...
+
+
+class FieldSteps(NamedTuple):
+    """What turns one field's input into its value: the field type's steps, bound once
+    per snapshot (:meth:`~crm_core.registry.Registry.field_steps`), ``None`` where the type
+    keeps the base class's step that does nothing. Every save runs them per value."""
+
+    field: Field
+    resolve: Callable[[str, Field, CheckContext], Any] | None
+    coerce: Callable[[Any, Field], Any]
+    check: Callable[[Any, Field, CheckContext], str | None] | None
+
+    @classmethod
+    def of(cls, field: Field, field_type: FieldType) -> FieldSteps:
+        kind = type(field_type)
+        return cls(
+            field,
+            None if kind.resolve is FieldType.resolve else field_type.resolve,
+            field_type.coerce,
+            None if kind.check is FieldType.check else field_type.check,
+        )
 
 
 EQUALITY = frozenset({"eq", "ne", "in", "notin", "empty", "notempty"})

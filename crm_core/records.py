@@ -446,9 +446,9 @@ class RecordsService:
         tags = normalize_tags(values.pop("tags", None))
         given_number = values.pop("number", None) if keep_number else None
         errors = unknown_fields(rt, values, allow_read_only=allow_read_only)
-        clean = check_values(
-            tx, rt, {k: v for k, v in values.items() if k not in errors}, errors, checks
-        )
+        if errors:
+            values = {k: v for k, v in values.items() if k not in errors}
+        clean = check_values(tx, rt, values, errors, checks)
         now = clock.utcnow()
         record = rt.defaults()
         record.update(
@@ -468,10 +468,11 @@ class RecordsService:
             raise ValidationError(errors)
         record["number"] = self._number_for(tx, rt, record, given_number)
         self._run_rules(tx, rt, record, None, actor, checks, set(record))
+        data_names = rt.data_names
         changes = {
             name: (None, value)
             for name, value in record.items()
-            if value not in (None, False) and rt.is_data_field(name)
+            if value not in (None, False) and name in data_names
         }
         if tags:
             changes["tags"] = ([], tags)

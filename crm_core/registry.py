@@ -13,7 +13,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from .errors import NotFound
-from .fieldtypes import FieldType
+from .fieldtypes import FieldSteps, FieldType
 from .schema import (
     CUSTOM_PREFIX,
     Field,
@@ -72,6 +72,7 @@ class Registry:
         #: Run-time settings stored in the database: ``{(scope, key): value}``.
         self.settings = settings or {}
         self._relation_ends: dict[str, list[RelationEnd]] = {name: [] for name in types}
+        self._field_steps: dict[str, dict[str, FieldSteps]] = {}
         for rt in types.values():
             for relation in rt.relations:
                 target = types[relation.target]
@@ -107,6 +108,14 @@ class Registry:
 
     def field_type(self, field: Field) -> FieldType:
         return self.field_types[field.type]
+
+    def field_steps(self, rt: RecordType) -> dict[str, FieldSteps]:
+        """Each field of ``rt`` by name with its input steps (worked out on first use)."""
+        steps = self._field_steps.get(rt.name)
+        if steps is None:
+            steps = {f.name: FieldSteps.of(f, self.field_types[f.type]) for f in rt.fields}
+            self._field_steps[rt.name] = steps
+        return steps
 
     def relation_ends(self, type_name: str) -> list[RelationEnd]:
         return list(self._relation_ends.get(type_name, ()))

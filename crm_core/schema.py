@@ -262,8 +262,10 @@ class RecordType:
     plugin: str = ""
     source: str = ""
     #: Worked out from ``fields`` once per type, as every save walks them (an import a
-    #: million times): the fields a record must have a value in (required and shown), the
-    #: ones whose value must be unique, and the ones search finds (title and searchable).
+    #: million times): the names of :attr:`data_fields`, the fields a record must have a
+    #: value in (required and shown), the ones whose value must be unique, and the ones
+    #: search finds (title and searchable).
+    data_names: frozenset[str] = field(init=False, repr=False, compare=False)
     required_fields: tuple[Field, ...] = field(init=False, repr=False, compare=False)
     unique_fields: tuple[Field, ...] = field(init=False, repr=False, compare=False)
     search_fields: tuple[Field, ...] = field(init=False, repr=False, compare=False)
@@ -273,7 +275,7 @@ class RecordType:
         object.__setattr__(
             self, "_defaults", {f.name: f.default for f in self.fields if not f.system}
         )
-        object.__setattr__(self, "_data_names", frozenset(f.name for f in self.data_fields))
+        object.__setattr__(self, "data_names", frozenset(f.name for f in self.data_fields))
         object.__setattr__(
             self, "required_fields", tuple(f for f in self.fields if f.required and not f.hidden)
         )
@@ -289,10 +291,6 @@ class RecordType:
     def defaults(self) -> dict[str, Any]:
         """A new record's values before any are given: each data field's default."""
         return dict(self._defaults)  # type: ignore[attr-defined]
-
-    def is_data_field(self, name: str) -> bool:
-        """Whether ``name`` is a field users give values to (see :attr:`data_fields`)."""
-        return name in self._data_names  # type: ignore[attr-defined]
 
     def field(self, name: str) -> Field | None:
         return self._by_name.get(name)  # type: ignore[attr-defined]

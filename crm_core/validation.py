@@ -114,18 +114,17 @@ def check_values(
 ) -> dict[str, Any]:
     """Turn raw input into canonical values; problems go into ``errors`` by field."""
     checks = checks or DatabaseChecks(tx)
-    registry = tx.registry
+    steps = tx.registry.field_steps(rt)
     clean: dict[str, Any] = {}
     for name, raw in values.items():
-        field = rt.field(name)
-        field_type = registry.field_types[field.type]
+        field, resolve, coerce, check = steps[name]
         try:
             value = raw
-            if isinstance(value, str):
-                value = field_type.resolve(value, field, checks)
-            value = None if value is None or value == "" else field_type.coerce(value, field)
-            if value is not None:
-                problem = field_type.check(value, field, checks)
+            if resolve is not None and isinstance(value, str):
+                value = resolve(value, field, checks)
+            value = None if value is None or value == "" else coerce(value, field)
+            if value is not None and check is not None:
+                problem = check(value, field, checks)
                 if problem:
                     raise FieldError(problem)
         except FieldError as exc:

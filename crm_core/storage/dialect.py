@@ -169,6 +169,15 @@ def _identity(value: Any) -> Any:
 #: Parameter types every driver takes as they are.
 _PLAIN = frozenset({str, int, float, type(None)})
 
+#: What SQLite stores for values of these Python types (as :meth:`SQLiteDialect.to_db`),
+#: one function per type so that writing a row asks no questions per value.
+_SQLITE_WRITERS: dict[type, Callable[[Any], Any]] = {
+    dt.datetime: lambda v: None if v is None else datetime2timestamp(v),
+    dt.date: lambda v: None if v is None else v.isoformat(),
+    Decimal: lambda v: None if v is None else str(v),
+    bool: lambda v: None if v is None else int(v),
+}
+
 
 def _sqlite_datetime(value: Any) -> Any:
     """Pony stores ``YYYY-MM-DD HH:MM:SS.ffffff``; ``fromisoformat`` reads it fifty times
@@ -251,7 +260,7 @@ class SQLiteDialect(Dialect):
         return value
 
     def writer(self, storage: type) -> Callable[[Any], Any] | None:
-        return self.to_db if storage in (dt.datetime, dt.date, Decimal, bool) else None
+        return _SQLITE_WRITERS.get(storage)
 
     def reader(self, storage: type) -> Callable[[Any], Any]:
         if storage is dt.datetime:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import operator
 import sqlite3
 import threading
 from collections.abc import Callable, Iterator
@@ -73,16 +74,25 @@ class InsertPlan:
     writers: tuple[Callable[[Any], Any] | None, ...]
     #: The columns of a row inserted with its ``id`` given (:class:`BulkInserts`).
     columns_with_id: tuple[str, ...] = field(init=False)
+    #: Reads every value of a record at once (it raises ``KeyError`` where one is missing).
+    _get_all: Callable[[dict[str, Any]], tuple] = field(init=False, repr=False)
+    #: ``(position, writer)`` of the columns whose values are converted.
+    _writes: tuple[tuple[int, Callable[[Any], Any]], ...] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "columns_with_id", ("id", *self.columns))
+        object.__setattr__(self, "_get_all", operator.itemgetter(*self.names))
+        writes = tuple((i, w) for i, w in enumerate(self.writers) if w is not None)
+        object.__setattr__(self, "_writes", writes)
 
     def values(self, record: dict[str, Any]) -> list[Any]:
-        get = record.get
-        return [
-            get(name) if write is None else write(get(name))
-            for name, write in zip(self.names, self.writers, strict=True)
-        ]
+        try:
+            row = list(self._get_all(record))
+        except KeyError:  # a record missing some fields: those are empty
+            row = [record.get(name) for name in self.names]
+        for position, write in self._writes:
+            row[position] = write(row[position])
+        return row
 
 
 @dataclass
