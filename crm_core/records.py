@@ -364,9 +364,7 @@ class RecordsService:
             prepared = self._prepare_new(
                 tx, rt, values, actor, source, keep_number, allow_read_only, DatabaseChecks(tx)
             )
-            pending = _SideWrites(rt.name)
-            record = self._insert_new(tx, rt, prepared, actor, pending)
-            pending.write(tx)
+            record = self._insert_new(tx, rt, prepared, actor, None)
             tx.events.append(Event("created", rt.name, record["id"], actor, prepared.changes))
             return dict(record)
 
@@ -407,7 +405,6 @@ class RecordsService:
         ids: list[int] = []
         batch: list[tuple[int, dict[str, Any]]] = []  # rows queued, for on_stored
         with tx.bulk_inserts() as bulk:
-            pending = _SideWrites(rt.name, bulk)
             for line, values in rows:
                 try:
                     prepared = self._prepare_new(
@@ -418,7 +415,7 @@ class RecordsService:
                         raise
                     on_error(line, exc)
                     continue
-                record = self._insert_new(tx, rt, prepared, actor, pending)
+                record = self._insert_new(tx, rt, prepared, actor, bulk)
                 ids.append(record["id"])
                 batch.append((line, record))
                 if len(batch) == BULK_BATCH:
@@ -484,13 +481,13 @@ class RecordsService:
         rt: RecordType,
         new: _NewRecord,
         actor: Actor,
-        pending: _SideWrites,
+        bulk: BulkInserts | None,
     ) -> dict[str, Any]:
-        """Insert a prepared record (or queue it with ``pending``'s bulk inserts), queue
-        its history, tag and search entries, and run ``crm_after_save``."""
+        """Insert a prepared record with its history, tag and search entries (or queue
+        them all in ``bulk``), then run ``crm_after_save``: a handler that changes the
+        record finds every entry of it in place."""
         record = new.record
         plan = tx.snapshot.insert_plans[rt.name]
-        bulk = pending.bulk
         if bulk is None:
             ident = record["id"] = tx.snapshot.dialect.insert_row(
                 tx.connection(), plan.table, plan.columns, plan.values(record)
@@ -498,18 +495,26 @@ class RecordsService:
         else:
             ident = record["id"] = bulk.new_id(plan.table)
             bulk.add(plan.table, plan.columns_with_id, [ident, *plan.values(record)])
-        pending.add(
-            self._history_row(
-                tx, rt, ident, "created", actor, new.changes, now=record["created_at"]
-            ),
-            [(rt.name, ident, tag) for tag in new.tags],
-            (
-                ident,
-                0,
-                record.get("assigned_to"),
-                textsearch.index_text(self.search_body(tx, rt, record)),
-            ),
+        history = self._history_row(
+            tx, rt, ident, "created", actor, new.changes, now=record["created_at"]
         )
+        tags = [(rt.name, ident, tag) for tag in new.tags]
+        search = (
+            ident,
+            0,
+            record.get("assigned_to"),
+            textsearch.index_text(self.search_body(tx, rt, record)),
+        )
+        if bulk is None:
+            dialect, connection = tx.snapshot.dialect, tx.connection()
+            dialect.insert_many(connection, "crm_history", HISTORY_COLUMNS, [history])
+            dialect.insert_many(connection, "crm_tag", TAG_COLUMNS, tags)
+            search_index.put_new(tx, rt.name, [search])
+        else:
+            bulk.add("crm_history", HISTORY_COLUMNS, history)
+            for row in tags:
+                bulk.add("crm_tag", TAG_COLUMNS, row)
+            search_index.queue_new(bulk, rt.name, search)
         record["tags"] = new.tags
         self.hook.crm_after_save(
             crm=self.crm,
@@ -1431,37 +1436,6 @@ def _refusal(action: str, rt: RecordType) -> str:
 
 
 TAG_COLUMNS = ("record_type", "record_id", "tag")
-
-
-class _SideWrites:
-    """History, tag and search-index rows of new records: written after the record (one
-    save), or queued with it in the transaction's bulk inserts (``create_many``), which
-    writes them with the rest whenever anything reads."""
-
-    def __init__(self, type_name: str, bulk: BulkInserts | None = None):
-        self.type_name = type_name
-        self.bulk = bulk
-        self.history: list[tuple] = []
-        self.tags: list[tuple] = []
-        self.search: list[tuple] = []
-
-    def add(self, history: tuple, tags: list[tuple], search: tuple) -> None:
-        if self.bulk is None:
-            self.history.append(history)
-            self.tags += tags
-            self.search.append(search)
-            return
-        self.bulk.add("crm_history", HISTORY_COLUMNS, history)
-        for row in tags:
-            self.bulk.add("crm_tag", TAG_COLUMNS, row)
-        search_index.queue_new(self.bulk, self.type_name, search)
-
-    def write(self, tx: Transaction) -> None:
-        dialect, connection = tx.snapshot.dialect, tx.connection()
-        dialect.insert_many(connection, "crm_history", HISTORY_COLUMNS, self.history)
-        dialect.insert_many(connection, "crm_tag", TAG_COLUMNS, self.tags)
-        search_index.put_new(tx, self.type_name, self.search)
-        self.history, self.tags, self.search = [], [], []
 
 
 def _tell(on_stored: Callable[[int, dict[str, Any]], None] | None, rows) -> None:
