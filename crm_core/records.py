@@ -16,6 +16,8 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+import orjson
+
 from . import clock, textsearch
 from .actors import SYSTEM, Actor
 from .comments import INTERNAL_NOTE
@@ -44,8 +46,14 @@ if TYPE_CHECKING:
     from .runtime import CRM
 
 MAX_LIMIT = 500
-#: History entries' JSON (one encoder: ``json.dumps`` with options builds a new one per call).
-_to_json = json.JSONEncoder(ensure_ascii=False).encode
+
+
+def _to_json(changes: dict[str, list[Any]]) -> str:
+    """History entries' JSON (of values already in JSON form): orjson writes one in a
+    sixth of the time ``json`` takes, which an import pays per row."""
+    return orjson.dumps(changes).decode()
+
+
 TAG_MAX = 64
 
 
@@ -469,7 +477,7 @@ class RecordsService:
         changes = {
             name: (None, value)
             for name, value in record.items()
-            if value not in (None, False) and name in data_names
+            if value is not None and name in data_names and value not in (None, False)
         }
         if tags:
             changes["tags"] = ([], tags)
@@ -870,11 +878,13 @@ class RecordsService:
             raise ValidationError(errors)
         before = dict(record)
         self.hook.crm_before_save(crm=self.crm, record_type=rt, record=record, old=old, actor=actor)
+        was = before.get
         touched = {
             name: value
             for name, value in record.items()
-            if name not in ("tags",) and value != before.get(name)
+            if value is not was(name) and value != was(name)  # the same object: unchanged
         }
+        touched.pop("tags", None)
         if touched:
             problems: dict[str, str] = {}
             unknown = [name for name in touched if not rt.has_field(name)]
@@ -912,7 +922,7 @@ class RecordsService:
         now: dt.datetime | None = None,
     ) -> tuple:
         """A ``crm_history`` row: who, when, what kind, and each field's old and new value
-        in JSON form."""
+        in JSON form (an empty value is ``null``)."""
         field_types = tx.registry.field_types
         serialised = {}
         for name, (before, after) in changes.items():
@@ -920,8 +930,11 @@ class RecordsService:
             if field is None:  # tags
                 serialised[name] = [before, after]
                 continue
-            ftype = field_types[field.type]
-            serialised[name] = [ftype.to_json(before, field), ftype.to_json(after, field)]
+            to_json = field_types[field.type].to_json
+            serialised[name] = [
+                None if before is None else to_json(before, field),
+                None if after is None else to_json(after, field),
+            ]
         return (
             rt.name,
             record_id,
