@@ -414,7 +414,11 @@ class EmailType(TextType):
         return {"type": "string", "format": "email"}
 
 
-PHONE_RE = re.compile(r"\+?[\d\s().\-]{3,30}(\s*(ext\.?|доб\.?|x)\s*\d{1,6})?", re.IGNORECASE)
+#: Digits, spaces, + ( ) - . with at least three digits (the lookahead), and an optional
+#: extension.
+PHONE_RE = re.compile(
+    r"(?=(?:\D*\d){3})\+?[\d\s().\-]{3,30}(\s*(ext\.?|доб\.?|x)\s*\d{1,6})?", re.IGNORECASE
+)
 
 
 class PhoneType(TextType):
@@ -426,7 +430,7 @@ class PhoneType(TextType):
         text = super().coerce(value, field)
         if text is None:
             return None
-        if not PHONE_RE.fullmatch(text) or sum(ch.isdigit() for ch in text) < 3:
+        if not PHONE_RE.fullmatch(text):
             raise FieldError(
                 msg(
                     "must be a phone number: digits, spaces, + ( ) - . and an optional "
