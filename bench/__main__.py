@@ -48,7 +48,7 @@ def main(argv: list[str] | None = None) -> int:
 
     run = Run(
         records=args.records,
-        cache=args.cache,
+        cache=args.cache.resolve(),  # the CRM reads a relative database path from its config's folder
         database=args.database,
         log=log,
         quick=args.records < 50_000,
