@@ -60,12 +60,12 @@ class FieldSteps(NamedTuple):
 
     @classmethod
     def of(cls, field: Field, field_type: FieldType) -> FieldSteps:
-        kind = type(field_type)
+        resolve, check = field_type.resolve, field_type.check
         return cls(
             field,
-            None if kind.resolve is FieldType.resolve else field_type.resolve,
+            None if getattr(resolve, "__func__", None) is FieldType.resolve else resolve,
             field_type.coerce,
-            None if kind.check is FieldType.check else field_type.check,
+            None if getattr(check, "__func__", None) is FieldType.check else check,
         )
 
 
