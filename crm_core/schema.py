@@ -292,6 +292,10 @@ class RecordType:
         """A new record's values before any are given: each data field's default."""
         return dict(self._defaults)  # type: ignore[attr-defined]
 
+    def is_data_field(self, name: str) -> bool:
+        """Whether ``name`` is a field users give values to (see :attr:`data_fields`)."""
+        return name in self.data_names
+
     def field(self, name: str) -> Field | None:
         return self._by_name.get(name)  # type: ignore[attr-defined]
 

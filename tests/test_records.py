@@ -70,6 +70,23 @@ def test_update_with_no_change_writes_no_history(gadgets):
     assert len(gadgets.records.history("gadget", record["id"])) == before
 
 
+def test_a_plugin_history_entry_keeps_whatever_json_can_hold(gadgets):
+    """History JSON is written by a fast encoder that refuses some values (keys that are
+    not text, integers past 64 bits); those entries are still written."""
+    record = gadgets.records.create("gadget", {"name": "Phone"})
+    gadgets.records.add_history(
+        "gadget",
+        record["id"],
+        "synced",
+        note="from the warehouse",
+        changes={"stock": ({1: "old shelf"}, 2**70), "colour": (None, "чёрный")},
+    )
+    latest = gadgets.records.history("gadget", record["id"])[0]
+    assert (latest["kind"], latest["note"]) == ("synced", "from the warehouse")
+    assert latest["changes"]["stock"] == [{"1": "old shelf"}, 2**70]
+    assert latest["changes"]["colour"] == [None, "чёрный"]
+
+
 def test_read_only_fields_are_refused(gadgets):
     record = gadgets.records.create("gadget", {"name": "Phone"})
     with pytest.raises(ValidationError) as caught:

@@ -81,7 +81,11 @@ class InsertPlan:
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "columns_with_id", ("id", *self.columns))
-        object.__setattr__(self, "_get_all", operator.itemgetter(*self.names))
+        get_all = operator.itemgetter(*self.names)
+        if len(self.names) == 1:  # with one name itemgetter gives the value, not a tuple
+            get_one = get_all
+            get_all = lambda record: (get_one(record),)  # noqa: E731
+        object.__setattr__(self, "_get_all", get_all)
         writes = tuple((i, w) for i, w in enumerate(self.writers) if w is not None)
         object.__setattr__(self, "_writes", writes)
 
