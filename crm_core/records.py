@@ -484,6 +484,8 @@ class RecordsService:
         changes = {
             name: (None, value)
             for name, value in record.items()
+            # Most values of a new record are None: that cheap test goes first (the last
+            # one also leaves out False and 0, as history has always done).
             if value is not None and name in data_names and value not in (None, False)
         }
         if tags:

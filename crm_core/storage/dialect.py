@@ -169,8 +169,8 @@ def _identity(value: Any) -> Any:
 #: Parameter types every driver takes as they are.
 _PLAIN = frozenset({str, int, float, type(None)})
 
-#: What SQLite stores for values of these Python types (as :meth:`SQLiteDialect.to_db`),
-#: one function per type so that writing a row asks no questions per value.
+#: What SQLite stores for values of these Python types: :meth:`SQLiteDialect.writer` gives
+#: a column its type's function, so writing a row asks no questions per value.
 _SQLITE_WRITERS: dict[type, Callable[[Any], Any]] = {
     dt.datetime: lambda v: None if v is None else datetime2timestamp(v),
     dt.date: lambda v: None if v is None else v.isoformat(),
@@ -249,14 +249,9 @@ class SQLiteDialect(Dialect):
         return f"crm_median_of(group_concat({expression}))"
 
     def to_db(self, value: Any) -> Any:
-        if isinstance(value, dt.datetime):
-            return datetime2timestamp(value)
-        if isinstance(value, dt.date):
-            return value.isoformat()
-        if isinstance(value, Decimal):
-            return str(value)
-        if isinstance(value, bool):
-            return int(value)
+        for kind, write in _SQLITE_WRITERS.items():  # datetime before date: it is one too
+            if isinstance(value, kind):
+                return write(value)
         return value
 
     def writer(self, storage: type) -> Callable[[Any], Any] | None:
