@@ -1,10 +1,11 @@
 """Working-time arithmetic of the tickets plugin's SLA timers (no database needed)."""
 
 import datetime as dt
+import random
 
 import pytest
 
-from crm_plugins.tickets.working_time import WorkingCalendar, parse_shift
+from crm_plugins.tickets.working_time import WorkingCalendar, _utc, parse_shift
 
 WEEKDAYS = ["mon", "tue", "wed", "thu", "fri"]
 HOUR = 3600
@@ -105,3 +106,67 @@ def test_bad_zone_and_days_are_explained():
         WorkingCalendar.from_settings(WEEKDAYS, "09:00-18:00", "Europe/Mosow")
     with pytest.raises(ValueError, match="unknown day 'monday'"):
         WorkingCalendar.from_settings(["monday"], "09:00-18:00", "UTC")
+
+
+def test_a_calendar_without_working_time_says_so():
+    year_off = [dt.date(2027, 1, 1) + dt.timedelta(days=n) for n in range(450)]
+    closed = WorkingCalendar.from_settings(WEEKDAYS, "09:00-18:00", "UTC", year_off)
+    with pytest.raises(ValueError, match="no working time in 400 days in a row"):
+        closed.add(at("2026-12-31 17:00"), 2 * HOUR)
+    assert closed.seconds_between(at("2027-01-01 00:00"), at("2027-06-01 00:00")) == 0
+
+
+def _walked_shifts(calendar, moment):
+    """Shifts ending after ``moment``, found by walking day by day: the plain model the
+    calendar's block arithmetic must agree with."""
+    day = moment.replace(tzinfo=dt.UTC).astimezone(calendar.zone).date() - dt.timedelta(days=1)
+    while True:
+        if day.weekday() in calendar.days and day not in calendar.holidays:
+            begin, end = (
+                _utc(calendar.zone, day, calendar.start),
+                _utc(calendar.zone, day, calendar.end),
+            )
+            if end > moment:
+                yield begin, max(begin, end)
+        day += dt.timedelta(days=1)
+
+
+def _walked_add(calendar, moment, seconds):
+    for begin, end in _walked_shifts(calendar, moment):
+        begin = max(begin, moment)
+        available = int((end - begin).total_seconds())
+        if seconds <= available:
+            return begin + dt.timedelta(seconds=seconds)
+        seconds -= available
+
+
+def _walked_between(calendar, start, end):
+    total = 0
+    if end > start:
+        for begin, finish in _walked_shifts(calendar, start):
+            if begin >= end:
+                break
+            total += int((min(finish, end) - max(begin, start)).total_seconds())
+    return total
+
+
+@pytest.mark.parametrize(
+    ("days", "hours", "zone", "holidays"),
+    [
+        (WEEKDAYS, "09:00-18:00", "Europe/Moscow", []),
+        (WEEKDAYS, "22:00-06:00", "Europe/Berlin", [dt.date(2027, 3, 29)]),
+        (["mon", "tue", "wed", "thu", "fri", "sat", "sun"], "00:00-24:00", "America/New_York", []),
+        (["sun"], "01:30-03:30", "Europe/Berlin", []),  # loses an hour to summer time
+        (["mon", "wed"], "08:30-17:15", "Asia/Kathmandu", [dt.date(2027, 1, 4)]),
+    ],
+)
+def test_working_time_agrees_with_walking_the_days(days, hours, zone, holidays):
+    calendar = WorkingCalendar.from_settings(days, hours, zone, holidays)
+    rng = random.Random(hours)
+    for _ in range(1500):
+        start = at("2026-06-01 00:00") + dt.timedelta(seconds=rng.randint(0, 2 * 365 * 86_400))
+        end = start + dt.timedelta(seconds=rng.choice([0, 59, HOUR, rng.randint(0, 60 * 86_400)]))
+        amount = rng.choice([0, 1, 8 * HOUR, rng.randint(0, 40 * 86_400)])
+        assert calendar.add(start, amount) == _walked_add(calendar, start, amount)
+        assert calendar.seconds_between(start, end) == _walked_between(calendar, start, end)
+        assert calendar.signed_seconds(end, start) == -_walked_between(calendar, start, end)

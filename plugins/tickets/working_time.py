@@ -11,10 +11,11 @@ naive UTC datetimes, the way records store them; local times are worked out with
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 import functools
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -22,6 +23,8 @@ DAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 DAY_MINUTES = 24 * 60
 #: A calendar that finds no shift in this many days in a row has no working time at all.
 MAX_GAP_DAYS = 400
+#: Shifts are worked out and kept this many days at a time.
+BLOCK_DAYS = 32
 _SHIFT_RE = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})\s*$")
 
 
@@ -85,46 +88,37 @@ class WorkingCalendar:
         start, end = parse_shift(hours)
         return cls(parse_days(days), start, end, parse_zone(zone), frozenset(holidays))
 
-    def shifts(self, moment: dt.datetime) -> Iterator[tuple[dt.datetime, dt.datetime]]:
-        """Working periods (UTC begin, UTC end) that end after ``moment``, in order."""
-        day = self._local(moment).date() - dt.timedelta(days=1)  # a night shift may run on
-        gap = 0
-        while gap < MAX_GAP_DAYS:
-            if day.weekday() in self.days and day not in self.holidays:
-                gap = 0
-                begin, end = _shift_in_utc(self.zone, day, self.start, self.end)
-                if end > moment:
-                    yield begin, end
-            else:
-                gap += 1
-            day += dt.timedelta(days=1)
+    def add(self, moment: dt.datetime, seconds: int) -> dt.datetime:
+        """The moment at which ``seconds`` of working time after ``moment`` have passed.
+        Outside working hours the count starts with the next shift."""
+        remaining = dt.timedelta(seconds=seconds)
+        index = self._block_index(moment)
+        empty_days = 0
+        while empty_days < MAX_GAP_DAYS:
+            block = _block(self, index)
+            empty_days = 0 if block.ends else empty_days + BLOCK_DAYS
+            first = bisect.bisect_right(block.ends, moment)  # the first shift ending later
+            before = block.worked_before(moment)
+            if first < len(block.ends) and remaining <= block.total - before:
+                target = before + remaining
+                found = bisect.bisect_left(block.done_at_end, target, lo=first)
+                return block.begins[found] + (target - block.done_before[found])
+            remaining -= block.total - before
+            index += 1
         raise ValueError(
             f"the working calendar has no working time in {MAX_GAP_DAYS} days in a row; "
             "check working_days and holidays"
         )
 
-    def add(self, moment: dt.datetime, seconds: int) -> dt.datetime:
-        """The moment at which ``seconds`` of working time after ``moment`` have passed.
-        Outside working hours the count starts with the next shift."""
-        remaining = seconds
-        for begin, end in self.shifts(moment):
-            begin = max(begin, moment)
-            available = int((end - begin).total_seconds())
-            if remaining <= available:
-                return begin + dt.timedelta(seconds=remaining)
-            remaining -= available
-        raise AssertionError("shifts() never ends without raising")
-
     def seconds_between(self, start: dt.datetime, end: dt.datetime) -> int:
         """Working seconds from ``start`` to ``end``; 0 when ``end`` is not after ``start``."""
-        total = 0
         if end <= start:
-            return total
-        for begin, finish in self.shifts(start):
-            if begin >= end:
-                break
-            total += int((min(finish, end) - max(begin, start)).total_seconds())
-        return total
+            return 0
+        total = dt.timedelta()
+        for index in range(self._block_index(start), self._block_index(end, night=False) + 1):
+            block = _block(self, index)
+            total += block.worked_before(end) - block.worked_before(start)
+        return int(total.total_seconds())
 
     def signed_seconds(self, start: dt.datetime, end: dt.datetime) -> int:
         """Working seconds from ``start`` to ``end``, negative when ``end`` came first."""
@@ -132,17 +126,59 @@ class WorkingCalendar:
             return self.seconds_between(start, end)
         return -self.seconds_between(end, start)
 
-    def _local(self, moment: dt.datetime) -> dt.datetime:
-        return moment.replace(tzinfo=dt.UTC).astimezone(self.zone)
+    def _block_index(self, moment: dt.datetime, *, night: bool = True) -> int:
+        """The block holding the first shift that may still run at ``moment``: the one of
+        the day before, for a night shift (``night=False``: of the local day itself, the
+        last whose shift may begin by ``moment``)."""
+        day = moment.replace(tzinfo=dt.UTC).astimezone(self.zone).date().toordinal()
+        return (day - night) // BLOCK_DAYS
+
+    def _shifts(self, first_day: dt.date, days: int) -> list[tuple[dt.datetime, dt.datetime]]:
+        """The shifts (UTC begin, UTC end) of ``days`` days from ``first_day``, in order."""
+        shifts = []
+        for offset in range(days):
+            day = first_day + dt.timedelta(days=offset)
+            if day.weekday() in self.days and day not in self.holidays:
+                begin, end = _utc(self.zone, day, self.start), _utc(self.zone, day, self.end)
+                shifts.append((begin, max(begin, end)))  # a shift lost to a DST change: empty
+        return shifts
 
 
-@functools.lru_cache(maxsize=16_384)
-def _shift_in_utc(
-    zone: ZoneInfo, day: dt.date, start: int, end: int
-) -> tuple[dt.datetime, dt.datetime]:
-    """The UTC begin and end of the shift on ``day``. Cached: SLA arithmetic walks the same
-    few hundred days for every ticket, and time-zone conversion is most of its cost."""
-    return _utc(zone, day, start), _utc(zone, day, end)
+@dataclass(frozen=True)
+class _Block:
+    """The shifts of :data:`BLOCK_DAYS` days in a row, with the working time done before
+    each begins and by each end, so that the working time up to any moment is a binary
+    search and a subtraction rather than a walk over the days."""
+
+    begins: list[dt.datetime]
+    ends: list[dt.datetime]
+    done_before: list[dt.timedelta]
+    done_at_end: list[dt.timedelta]
+    total: dt.timedelta
+
+    @classmethod
+    def of(cls, shifts: list[tuple[dt.datetime, dt.datetime]]) -> _Block:
+        done = dt.timedelta()
+        before, at_end = [], []
+        for begin, end in shifts:
+            before.append(done)
+            done += end - begin
+            at_end.append(done)
+        return cls([b for b, _ in shifts], [e for _, e in shifts], before, at_end, done)
+
+    def worked_before(self, moment: dt.datetime) -> dt.timedelta:
+        """Working time in this block's shifts before ``moment``."""
+        last = bisect.bisect_right(self.begins, moment) - 1
+        if last < 0:
+            return dt.timedelta()
+        return self.done_before[last] + min(moment, self.ends[last]) - self.begins[last]
+
+
+@functools.lru_cache(maxsize=1024)
+def _block(calendar: WorkingCalendar, index: int) -> _Block:
+    """Block ``index`` (days ``index * BLOCK_DAYS`` on, by ordinal) of ``calendar``. Cached:
+    SLA arithmetic reads the same few dozen blocks for every ticket."""
+    return _Block.of(calendar._shifts(dt.date.fromordinal(index * BLOCK_DAYS), BLOCK_DAYS))
 
 
 def _utc(zone: ZoneInfo, day: dt.date, minutes: int) -> dt.datetime:
