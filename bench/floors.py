@@ -42,6 +42,20 @@ class Raw:
     def rows(self, sql: str, params: Sequence[Any] = ()) -> list[tuple]:
         return self.execute(sql, params).fetchall()
 
+    def secondary_indexes(self, table: str) -> list[tuple[str, str]]:
+        """(name, CREATE statement) of each index of ``table`` that is not unique."""
+        if self.postgres:
+            sql = (
+                "SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = current_schema()"
+                " AND tablename = ? AND indexdef NOT LIKE 'CREATE UNIQUE %'"
+            )
+        else:
+            sql = (
+                "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ?"
+                " AND sql IS NOT NULL AND sql NOT LIKE 'CREATE UNIQUE %'"
+            )
+        return [(name, create) for name, create in self.rows(sql, (table,))]
+
     def begin(self) -> None:
         self.execute("BEGIN IMMEDIATE" if not self.postgres else "BEGIN")
 

@@ -26,7 +26,7 @@ from crm_core.actors import Actor
 from crm_core.query import Condition
 
 from . import dataset as datasets
-from . import floors
+from . import fake_rows, floors
 from .measure import Figure, Scenario, Stopwatch, latencies, latency_figure, rate_figure
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -251,8 +251,8 @@ def write_contacts_csv(path: Path, rows: int) -> None:
             russian = rng.random() < 0.6
             writer.writerow(
                 [
-                    rng.choice(datasets.FIRST_RU if russian else datasets.FIRST_EN),
-                    rng.choice(datasets.LAST_RU if russian else datasets.LAST_EN),
+                    rng.choice(fake_rows.FIRST_RU if russian else fake_rows.FIRST_EN),
+                    rng.choice(fake_rows.LAST_RU if russian else fake_rows.LAST_EN),
                     f"imported{index}@example.org",
                     f"+7 812 {rng.randint(100, 999)}-{rng.randint(10, 99)}-{rng.randint(10, 99)}",
                     rng.choice(("Менеджер", "Director", "Бухгалтер", "Engineer")),
