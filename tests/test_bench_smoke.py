@@ -64,3 +64,39 @@ def test_import_alone_generates_no_data_set(tmp_path):
     assert "rows imported" in result.stdout
     assert "generating a data set" not in result.stderr
     assert not list(cache.glob("*/data-*"))
+
+
+def test_a_generated_data_set_has_every_index_back(tmp_path):
+    """The generator drops the ticket and comment indexes for the load; they must all be
+    there again, as a fresh database has them."""
+    from bench import dataset, floors
+
+    database = os.environ.get("CRM_TEST_DATABASE_URL")
+    data = dataset.open_dataset(tmp_path / "cache", 300, database, lambda message: None)
+    try:
+        assert data.crm.records.count("ticket") == 300
+        loaded = floors.Raw(data.crm.config.database_url)
+        fresh_url = dataset.fresh_database(tmp_path / "cache", database, "indexes")
+        dataset.CRM.load(
+            dataset.config_for(tmp_path / "fresh", fresh_url), jobs_mode="inline"
+        ).open().close()
+        fresh = floors.Raw(fresh_url)
+        for table in ("rec_ticket", "crm_comment"):
+            names = {name for name, _sql in fresh.secondary_indexes(table)}
+            assert names
+            assert {name for name, _sql in loaded.secondary_indexes(table)} == names
+        loaded.close()
+        fresh.close()
+    finally:
+        data.crm.close()
+
+
+def test_fake_rows_are_the_same_whichever_batch_comes_first():
+    from bench import fake_rows
+
+    fake_rows.remember({"accounts": [1, 2, 3]})
+    first = fake_rows.batch("contact", 100, 5)
+    fake_rows.batch("contact", 0, 50)
+    assert fake_rows.batch("contact", 100, 5) == first
+    assert [index for index, _row in first] == [100, 101, 102, 103, 104]
+    assert first != fake_rows.batch("contact", 105, 5)
