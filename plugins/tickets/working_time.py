@@ -7,6 +7,10 @@ is not after its start runs past midnight into the next day (``22:00-06:00``, wh
 to the day it starts on); ``00:00-24:00`` is the whole day. Moments go in and come out as
 naive UTC datetimes, the way records store them; local times are worked out with
 :mod:`zoneinfo`, so daylight-saving changes need no special care. Amounts are whole seconds.
+
+Every ticket save asks for due times and spans of working time, so shifts are worked out
+:data:`BLOCK_DAYS` days at a time with running totals of working time (cached per
+calendar): an answer is a binary search in a block or two, not a walk over the days.
 """
 
 from __future__ import annotations
@@ -127,11 +131,11 @@ class WorkingCalendar:
         return -self.seconds_between(end, start)
 
     def _block_index(self, moment: dt.datetime, *, night: bool = True) -> int:
-        """The block holding the first shift that may still run at ``moment``: the one of
-        the day before, for a night shift (``night=False``: of the local day itself, the
-        last whose shift may begin by ``moment``)."""
+        """The number of the block holding the local day before ``moment``'s, whose night
+        shift may still run at ``moment``; with ``night=False``, of ``moment``'s own local
+        day, the last one whose shift may have begun by then."""
         day = moment.replace(tzinfo=dt.UTC).astimezone(self.zone).date().toordinal()
-        return (day - night) // BLOCK_DAYS
+        return (day - 1 if night else day) // BLOCK_DAYS
 
     def _shifts(self, first_day: dt.date, days: int) -> list[tuple[dt.datetime, dt.datetime]]:
         """The shifts (UTC begin, UTC end) of ``days`` days from ``first_day``, in order."""
