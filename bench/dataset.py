@@ -182,16 +182,19 @@ def _indexes_built_after(crm: CRM, tables: tuple[str, ...], log) -> Iterator[Non
     no order (contact, dates, due times): kept up to date row by row at a million rows,
     they were more than half of each save's time (2,400 tickets a second against 4,300
     without them, which then take some 40 s to build). Unique indexes stay: saves check
-    them. A data set whose load fails is left unfinished and is not reused."""
+    them. A data set whose load fails is left unfinished and is not reused (opening it
+    builds the missing indexes again, like any other database)."""
     raw = floors.Raw(crm.config.database_url)
-    dropped = [index for table in tables for index in raw.secondary_indexes(table)]
-    for name, _create in dropped:
-        raw.execute(f"DROP INDEX {raw.dialect.quote(name)}")
-    yield
-    with Stopwatch() as watch:
-        for _name, create in dropped:
-            raw.execute(create)
-    raw.close()
+    try:
+        dropped = [index for table in tables for index in raw.secondary_indexes(table)]
+        for name, _create in dropped:
+            raw.execute(f"DROP INDEX {raw.dialect.quote(name)}")
+        yield
+        with Stopwatch() as watch:
+            for _name, create in dropped:
+                raw.execute(create)
+    finally:
+        raw.close()
     log(f"  {len(dropped)} indexes built in {watch.seconds:.0f} s")
 
 

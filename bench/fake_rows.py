@@ -2,9 +2,10 @@
 
 Text mixes Russian and English with Zipf's law word frequencies; picklist values are
 skewed as in a real help desk (most tickets closed, few urgent); dates spread over three
-years. Each batch has a random generator seeded by its kind and first row, so a data set is
-the same on every run whichever process makes which batch: :mod:`.dataset` has them made
-in a second process while it saves the previous batch through the CRM.
+years, counted back from the time of generation. Each batch has a random generator seeded
+by its kind and first row, so the rows are the same whichever process makes which batch:
+:mod:`.dataset` has them made in a second process while it saves the previous batch
+through the CRM.
 """
 
 from __future__ import annotations

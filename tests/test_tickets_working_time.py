@@ -108,26 +108,37 @@ def test_bad_zone_and_days_are_explained():
         WorkingCalendar.from_settings(["monday"], "09:00-18:00", "UTC")
 
 
-def test_a_calendar_without_working_time_says_so():
-    year_off = [dt.date(2027, 1, 1) + dt.timedelta(days=n) for n in range(450)]
-    closed = WorkingCalendar.from_settings(WEEKDAYS, "09:00-18:00", "UTC", year_off)
+@pytest.mark.parametrize("days_off", [400, 410, 450])
+def test_a_calendar_without_working_time_says_so(days_off):
+    every_day = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+    first = dt.date(2026, 12, 18)  # the first day of a block of 32
+    off = [first + dt.timedelta(days=n) for n in range(days_off)]
+    closed = WorkingCalendar.from_settings(every_day, "09:00-18:00", "UTC", off)
     with pytest.raises(ValueError, match="no working time in 400 days in a row"):
-        closed.add(at("2026-12-31 17:00"), 2 * HOUR)
+        closed.add(at("2026-12-17 17:00"), 2 * HOUR)
     assert closed.seconds_between(at("2027-01-01 00:00"), at("2027-06-01 00:00")) == 0
 
 
+def test_a_long_break_short_of_the_limit_is_waited_out():
+    every_day = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+    off = [dt.date(2026, 12, 18) + dt.timedelta(days=n) for n in range(399)]
+    calendar = WorkingCalendar.from_settings(every_day, "09:00-18:00", "UTC", off)
+    back = dt.datetime.combine(off[-1] + dt.timedelta(days=1), dt.time(10))
+    assert calendar.add(at("2026-12-17 17:00"), 2 * HOUR) == back
+
+
 def _walked_shifts(calendar, moment):
-    """Shifts ending after ``moment``, found by walking day by day: the plain model the
-    calendar's block arithmetic must agree with."""
-    day = moment.replace(tzinfo=dt.UTC).astimezone(calendar.zone).date() - dt.timedelta(days=1)
+    """Shifts ending after ``moment``, found by walking day by day (each begins no earlier
+    than the one before ends): the plain model the calendar's block arithmetic must agree
+    with."""
+    day = moment.replace(tzinfo=dt.UTC).astimezone(calendar.zone).date() - dt.timedelta(days=2)
+    worked_until = dt.datetime.min
     while True:
         if day.weekday() in calendar.days and day not in calendar.holidays:
-            begin, end = (
-                _utc(calendar.zone, day, calendar.start),
-                _utc(calendar.zone, day, calendar.end),
-            )
-            if end > moment:
-                yield begin, max(begin, end)
+            begin = max(_utc(calendar.zone, day, calendar.start), worked_until)
+            worked_until = max(begin, _utc(calendar.zone, day, calendar.end))
+            if worked_until > moment:
+                yield begin, worked_until
         day += dt.timedelta(days=1)
 
 
@@ -157,6 +168,9 @@ def _walked_between(calendar, start, end):
         (WEEKDAYS, "22:00-06:00", "Europe/Berlin", [dt.date(2027, 3, 29)]),
         (["mon", "tue", "wed", "thu", "fri", "sat", "sun"], "00:00-24:00", "America/New_York", []),
         (["sun"], "01:30-03:30", "Europe/Berlin", []),  # loses an hour to summer time
+        # The end of the 10 March shift is a local time that never was: it falls after the
+        # 11 March shift begins, which then begins where the other ends.
+        (["mon", "tue", "wed", "thu", "fri", "sat", "sun"], "03:00-02:30", "America/New_York", []),
         (["mon", "wed"], "08:30-17:15", "Asia/Kathmandu", [dt.date(2027, 1, 4)]),
     ],
 )
@@ -170,3 +184,17 @@ def test_working_time_agrees_with_walking_the_days(days, hours, zone, holidays):
         assert calendar.add(start, amount) == _walked_add(calendar, start, amount)
         assert calendar.seconds_between(start, end) == _walked_between(calendar, start, end)
         assert calendar.signed_seconds(end, start) == -_walked_between(calendar, start, end)
+
+
+def test_shifts_that_a_time_change_makes_overlap_are_not_counted_twice():
+    every_day = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+    # 9 March's shift ends at 02:30 on the 10th, a time New York skipped: 07:30 UTC, after
+    # the 10th's shift began (03:00 EDT, 07:00 UTC).
+    new_york = WorkingCalendar.from_settings(every_day, "03:00-02:30", "America/New_York")
+    assert new_york.seconds_between(at("2024-03-10 06:59:59"), at("2024-03-10 07:00:00")) == 1
+    assert new_york.add(at("2024-03-10 07:00:00"), 0) == at("2024-03-10 07:00:00")
+    assert new_york.add(at("2024-03-10 07:00:00"), HOUR) == at("2024-03-10 08:00:00")
+    # Samoa skipped 30 December 2011: its shift and the 31st's are the same hours.
+    apia = WorkingCalendar.from_settings(every_day, "09:00-18:00", "Pacific/Apia")
+    assert apia.seconds_between(at("2011-12-30 19:00"), at("2011-12-31 04:00")) == 9 * HOUR
+    assert apia.add(at("2011-12-30 19:00"), 0) == at("2011-12-30 19:00")

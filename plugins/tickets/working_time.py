@@ -10,7 +10,8 @@ naive UTC datetimes, the way records store them; local times are worked out with
 
 Every ticket save asks for due times and spans of working time, so shifts are worked out
 :data:`BLOCK_DAYS` days at a time with running totals of working time (cached per
-calendar): an answer is a binary search in a block or two, not a walk over the days.
+calendar): an answer within a month is a binary search in a block or two, not a walk over
+the days.
 """
 
 from __future__ import annotations
@@ -96,11 +97,16 @@ class WorkingCalendar:
         """The moment at which ``seconds`` of working time after ``moment`` have passed.
         Outside working hours the count starts with the next shift."""
         remaining = dt.timedelta(seconds=seconds)
-        index = self._block_index(moment)
-        empty_days = 0
-        while empty_days < MAX_GAP_DAYS:
+        last_working = self._local_day(moment) - 2  # the count looks from the day before on
+        index = (last_working + 1) // BLOCK_DAYS
+        while True:
             block = _block(self, index)
-            empty_days = 0 if block.ends else empty_days + BLOCK_DAYS
+            following = bisect.bisect_right(block.days, last_working)
+            if following < len(block.days):  # a working day again: how long was the gap?
+                _check_gap(block.days[following] - last_working - 1)
+                last_working = block.days[-1]
+            else:
+                _check_gap((index + 1) * BLOCK_DAYS - 1 - last_working)
             first = bisect.bisect_right(block.ends, moment)  # the first shift ending later
             before = block.worked_before(moment)
             if first < len(block.ends) and remaining <= block.total - before:
@@ -109,10 +115,6 @@ class WorkingCalendar:
                 return block.begins[found] + (target - block.done_before[found])
             remaining -= block.total - before
             index += 1
-        raise ValueError(
-            f"the working calendar has no working time in {MAX_GAP_DAYS} days in a row; "
-            "check working_days and holidays"
-        )
 
     def seconds_between(self, start: dt.datetime, end: dt.datetime) -> int:
         """Working seconds from ``start`` to ``end``; 0 when ``end`` is not after ``start``."""
@@ -134,18 +136,43 @@ class WorkingCalendar:
         """The number of the block holding the local day before ``moment``'s, whose night
         shift may still run at ``moment``; with ``night=False``, of ``moment``'s own local
         day, the last one whose shift may have begun by then."""
-        day = moment.replace(tzinfo=dt.UTC).astimezone(self.zone).date().toordinal()
+        day = self._local_day(moment)
         return (day - 1 if night else day) // BLOCK_DAYS
 
-    def _shifts(self, first_day: dt.date, days: int) -> list[tuple[dt.datetime, dt.datetime]]:
-        """The shifts (UTC begin, UTC end) of ``days`` days from ``first_day``, in order."""
+    def _local_day(self, moment: dt.datetime) -> int:
+        """The ordinal of ``moment``'s local date."""
+        return moment.replace(tzinfo=dt.UTC).astimezone(self.zone).date().toordinal()
+
+    def _shifts(self, first_day: dt.date, days: int) -> list[tuple[int, dt.datetime, dt.datetime]]:
+        """(day's ordinal, UTC begin, UTC end) of the shifts of ``days`` days from
+        ``first_day``, in order and never overlapping: around a daylight-saving change a
+        shift's end (a local time that did not exist) may fall after the next one's begin,
+        which then begins where the other ends; a shift it leaves no time is empty."""
+        previous = self._shift(first_day - dt.timedelta(days=1))
+        worked_until = previous[1] if previous else dt.datetime.min
         shifts = []
         for offset in range(days):
             day = first_day + dt.timedelta(days=offset)
-            if day.weekday() in self.days and day not in self.holidays:
-                begin, end = _utc(self.zone, day, self.start), _utc(self.zone, day, self.end)
-                shifts.append((begin, max(begin, end)))  # a shift lost to a DST change: empty
+            shift = self._shift(day)
+            if shift:
+                begin = max(shift[0], worked_until)
+                worked_until = max(begin, shift[1])
+                shifts.append((day.toordinal(), begin, worked_until))
         return shifts
+
+    def _shift(self, day: dt.date) -> tuple[dt.datetime, dt.datetime] | None:
+        """The UTC begin and end of ``day``'s shift; None on a day off."""
+        if day.weekday() not in self.days or day in self.holidays:
+            return None
+        return _utc(self.zone, day, self.start), _utc(self.zone, day, self.end)
+
+
+def _check_gap(days_off: int) -> None:
+    if days_off >= MAX_GAP_DAYS:
+        raise ValueError(
+            f"the working calendar has no working time in {MAX_GAP_DAYS} days in a row; "
+            "check working_days and holidays"
+        )
 
 
 @dataclass(frozen=True)
@@ -154,6 +181,7 @@ class _Block:
     each begins and by each end, so that the working time up to any moment is a binary
     search and a subtraction rather than a walk over the days."""
 
+    days: list[int]  # the ordinal of each shift's day
     begins: list[dt.datetime]
     ends: list[dt.datetime]
     done_before: list[dt.timedelta]
@@ -161,14 +189,15 @@ class _Block:
     total: dt.timedelta
 
     @classmethod
-    def of(cls, shifts: list[tuple[dt.datetime, dt.datetime]]) -> _Block:
+    def of(cls, shifts: list[tuple[int, dt.datetime, dt.datetime]]) -> _Block:
         done = dt.timedelta()
         before, at_end = [], []
-        for begin, end in shifts:
+        for _day, begin, end in shifts:
             before.append(done)
             done += end - begin
             at_end.append(done)
-        return cls([b for b, _ in shifts], [e for _, e in shifts], before, at_end, done)
+        days, begins, ends = ([shift[part] for shift in shifts] for part in range(3))
+        return cls(days, begins, ends, before, at_end, done)
 
     def worked_before(self, moment: dt.datetime) -> dt.timedelta:
         """Working time in this block's shifts before ``moment``."""
