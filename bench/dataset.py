@@ -9,7 +9,6 @@ in a schema of its own (PostgreSQL) and reused by later runs with the same size.
 
 from __future__ import annotations
 
-import datetime as dt
 import multiprocessing
 from collections import deque
 from collections.abc import Iterator
@@ -23,6 +22,7 @@ from urllib.parse import quote
 import psycopg2
 import tomli_w
 
+from crm_core import clock
 from crm_core.runtime import CRM
 
 from . import fake_rows, floors
@@ -123,7 +123,7 @@ def generate(crm: CRM, records: int, log) -> None:
     products = _bulk(crm, "product", counts["product"], {}, log)
     _bulk(crm, "faq", counts["faq"], {"products": products}, log)
     context = {
-        "now": dt.datetime.now(dt.UTC).replace(tzinfo=None, microsecond=0),
+        "now": clock.utcnow(),
         "owners": [f"user:{u['id']}" for u in users],
         "contacts": contacts,
         "products": products,
