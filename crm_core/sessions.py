@@ -20,6 +20,7 @@ from .actors import Actor
 from .errors import NotFound, ValidationError
 from .fieldtypes import fits_id
 from .i18n import msg
+from .storage import sign_in
 
 if TYPE_CHECKING:
     from .runtime import CRM
@@ -56,14 +57,13 @@ class Sessions:
         """A new session for a user who just proved who they are; returns the cookie token."""
         token = secrets.token_urlsafe(32)
         csrf = secrets.token_urlsafe(32)
-        now = clock.utcnow()
         with self.store.transaction() as tx:
-            tx.snapshot.system.Session(
+            sign_in.insert_session(
+                tx,
                 token_hash=digest(token),
                 user_id=user_id,
                 csrf_token=csrf,
-                created_at=now,
-                last_seen=now,
+                at=clock.utcnow(),
                 address=(address or "")[:64] or None,
             )
         return token, Session(digest(token), user_id, csrf, self.crm.directory.actor_for(user_id))
@@ -75,31 +75,28 @@ class Sessions:
         hashed = digest(token)
         now = clock.utcnow()
         with self.store.reading() as tx:
-            row = tx.execute(
-                "SELECT s.user_id, s.csrf_token, s.created_at, s.last_seen, u.active "
-                "FROM crm_session s JOIN crm_user u ON u.id = s.user_id WHERE s.token_hash = ?",
-                (hashed,),
-            ).fetchone()
-            read_time = tx.snapshot.dialect.reader(dt.datetime)
-        if row is None:
+            stored = sign_in.find_session(tx, hashed)
+        if stored is None:
             return None
-        user_id, csrf, created, last_seen, active = row
-        created, last_seen = read_time(created), read_time(last_seen)
-        if not active or now - last_seen > self.idle or now - created > self.lifetime:
+        if (
+            not stored.user_active
+            or now - stored.last_seen > self.idle
+            or now - stored.created_at > self.lifetime
+        ):
             self.end(token)
             return None
-        if now - last_seen > TOUCH_EVERY:
+        if now - stored.last_seen > TOUCH_EVERY:
             with self.store.transaction() as tx:
-                tx.execute(
-                    "UPDATE crm_session SET last_seen = ? WHERE token_hash = ?", (now, hashed)
-                )
-        return Session(hashed, user_id, csrf, self.crm.directory.actor_for(user_id))
+                sign_in.touch_session(tx, hashed, now)
+        return Session(
+            hashed, stored.user_id, stored.csrf_token, self.crm.directory.actor_for(stored.user_id)
+        )
 
     def end(self, token: str | None) -> None:
         if not token:
             return
         with self.store.transaction() as tx:
-            tx.execute("DELETE FROM crm_session WHERE token_hash = ?", (digest(token),))
+            sign_in.delete_session(tx, digest(token))
 
     # -- API tokens ---------------------------------------------------------------------
 
@@ -110,59 +107,33 @@ class Sessions:
             raise ValidationError({"name": msg("give the token a name (1-100 characters)")})
         token = "crm_" + secrets.token_urlsafe(32)
         with self.store.transaction() as tx:
-            row = tx.snapshot.system.ApiToken(
-                user_id=user_id, name=name, token_hash=digest(token), created_at=clock.utcnow()
+            stored = sign_in.insert_api_token(
+                tx, user_id=user_id, name=name, token_hash=digest(token), at=clock.utcnow()
             )
-            row.flush()
-            return token, self._token_dict(row)
+        return token, stored
 
     def api_tokens(self, user_id: int) -> list[dict[str, Any]]:
         with self.store.reading() as tx:
-            rows = tx.snapshot.system.ApiToken.select(
-                lambda t: t.user_id == user_id and not t.revoked
-            ).order_by(lambda t: t.id)[:]
-            return [self._token_dict(row) for row in rows]
+            return sign_in.api_tokens_of(tx, user_id)
 
     def revoke_api_token(self, user_id: int, token_id: int) -> None:
         with self.store.transaction() as tx:
-            row = (
-                tx.snapshot.system.ApiToken.get_for_update(id=token_id)
-                if fits_id(token_id)
-                else None
-            )
-            if row is None or row.user_id != user_id or row.revoked:
+            if not (fits_id(token_id) and sign_in.revoke_api_token(tx, user_id, token_id)):
                 raise NotFound(msg("API token {id} not found", id=token_id))
-            row.revoked = True
 
     def actor_for_api_token(self, token: str | None) -> Actor | None:
         if not token or len(token) > 200:
             return None
         with self.store.reading() as tx:
-            row = tx.execute(
-                "SELECT t.id, t.user_id, t.last_used FROM crm_api_token t "
-                "JOIN crm_user u ON u.id = t.user_id "
-                "WHERE t.token_hash = ? AND t.revoked = ? AND u.active = ?",
-                (digest(token), False, True),
-            ).fetchone()
-            if row is None:
+            found = sign_in.find_live_api_token(tx, digest(token))
+            if found is None:
                 return None
-            token_id, user_id, last_used = row
-            last_used = tx.snapshot.dialect.reader(dt.datetime)(last_used)
-            actor = self.crm.directory.actor_for(user_id)  # in the same read transaction
+            actor = self.crm.directory.actor_for(found.user_id)  # in the same read transaction
         now = clock.utcnow()
-        if last_used is None or now - last_used > TOUCH_EVERY:
+        if found.last_used is None or now - found.last_used > TOUCH_EVERY:
             with self.store.transaction() as tx:
-                tx.execute("UPDATE crm_api_token SET last_used = ? WHERE id = ?", (now, token_id))
+                sign_in.touch_api_token(tx, found.id, now)
         return actor
-
-    @staticmethod
-    def _token_dict(row) -> dict[str, Any]:
-        return {
-            "id": row.id,
-            "name": row.name,
-            "created_at": row.created_at,
-            "last_used": row.last_used,
-        }
 
     # -- rate limits --------------------------------------------------------------------
 
@@ -179,23 +150,15 @@ class Sessions:
         sign-in takes its attempt back with :meth:`succeeded`."""
         now = clock.utcnow()
         since = now - self.window
+        keys = self._keys(login, address)
         with self.store.transaction() as tx:
-            ids = [
-                tx.execute(
-                    "INSERT INTO crm_login_failure (key, at) VALUES (?, ?) RETURNING id", (key, now)
-                ).fetchone()[0]
-                for key in self._keys(login, address)
-            ]
-            tx.execute("DELETE FROM crm_login_failure WHERE at < ?", (now - 2 * self.window,))
-            read_time = tx.snapshot.dialect.reader(dt.datetime)
+            ids = [sign_in.record_attempt(tx, key, now) for key in keys]
+            sign_in.forget_attempts_before(tx, now - 2 * self.window)
             waits = []
-            for key in self._keys(login, address):
-                count, oldest = tx.execute(
-                    "SELECT COUNT(*), MIN(at) FROM crm_login_failure WHERE key = ? AND at > ?",
-                    (key, since),
-                ).fetchone()
+            for key in keys:
+                count, oldest = sign_in.attempts_since(tx, key, since)
                 if count > self.attempts:
-                    waits.append(read_time(oldest) + self.window - now)
+                    waits.append(oldest + self.window - now)
         if not waits:
             return ids, 0
         return ids, max(1, int(max(waits).total_seconds() // 60) + 1)
@@ -203,6 +166,4 @@ class Sessions:
     def succeeded(self, login: str, attempt_ids: list[int]) -> None:
         """A sign-in worked: forget this attempt and the login's earlier failures."""
         with self.store.transaction() as tx:
-            tx.execute("DELETE FROM crm_login_failure WHERE key = ?", (self._keys(login, None)[0],))
-            for ident in attempt_ids:
-                tx.execute("DELETE FROM crm_login_failure WHERE id = ?", (ident,))
+            sign_in.forget_attempts(tx, self._keys(login, None)[0], attempt_ids)
