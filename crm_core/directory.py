@@ -18,6 +18,7 @@ from .actors import SYSTEM, Actor
 from .errors import Conflict, NotFound, PermissionDenied, ValidationError
 from .fieldtypes import EMAIL_RE, OWNER_RE, fits_id
 from .i18n import msg
+from .storage import accounts, sign_in
 
 if TYPE_CHECKING:
     from .runtime import CRM
@@ -84,10 +85,8 @@ class Directory:
         if errors:
             raise ValidationError(errors)
         with self.store.transaction() as tx:
-            User = tx.snapshot.system.User
-            if User.get(login=login) is not None:
-                raise Conflict(msg("a user with login {login!r} already exists", login=login))
-            user = User(
+            user = accounts.insert_user(
+                tx,
                 login=login,
                 full_name=full_name,
                 email=email or None,
@@ -97,7 +96,8 @@ class Directory:
                 password_hash=_hasher.hash(password) if password else None,
                 created_at=clock.utcnow(),
             )
-            user.flush()
+            if user is None:
+                raise Conflict(msg("a user with login {login!r} already exists", login=login))
             return self._user_dict(user)
 
     def _check_profile(self, email: str | None, role: str | None, language: str | None) -> dict:
@@ -137,20 +137,15 @@ class Directory:
                 changes.get("role") == "staff" or changes.get("active") is False
             ):
                 self._keep_one_admin(tx, user.id)
-            for name, value in changes.items():
-                if name == "full_name":
-                    value = " ".join(value.split())
-                if name == "email":
-                    value = value or None
-                setattr(user, name, value)
-            return self._user_dict(user)
+            values = dict(changes)
+            if "full_name" in values:
+                values["full_name"] = " ".join(values["full_name"].split())
+            if "email" in values:
+                values["email"] = values["email"] or None
+            return self._user_dict(accounts.update_user(tx, user.id, values))
 
     def _keep_one_admin(self, tx, leaving_id: int) -> None:
-        others = tx.execute(
-            "SELECT COUNT(*) FROM crm_user WHERE role = 'admin' AND active = ? AND id <> ?",
-            (True, leaving_id),
-        ).fetchone()[0]
-        if not others:
+        if not accounts.count_other_active_admins(tx, leaving_id):
             raise Conflict(
                 msg("this is the last active administrator; make someone else admin first")
             )
@@ -159,8 +154,8 @@ class Directory:
         """Stop a user signing in: the flag, their sessions and API tokens go together."""
         with self.store.transaction() as tx:
             user = self.update_user(key, active=False, actor=actor)
-            tx.execute("DELETE FROM crm_session WHERE user_id = ?", (user["id"],))
-            tx.execute("UPDATE crm_api_token SET revoked = ? WHERE user_id = ?", (True, user["id"]))
+            sign_in.delete_sessions_of(tx, user["id"])
+            sign_in.revoke_api_tokens_of(tx, user["id"])
         return user
 
     def activate(self, key: int | str, *, actor: Actor = SYSTEM) -> dict[str, Any]:
@@ -190,25 +185,22 @@ class Directory:
                     raise ValidationError({"current_password": msg("is not your current password")})
             elif not actor.is_admin:
                 raise PermissionDenied(msg("only administrators may set other users' passwords"))
-            user.password_hash = _hasher.hash(password)
-            tx.execute(
-                "DELETE FROM crm_session WHERE user_id = ? AND token_hash <> ?",
-                (user.id, keep_session_hash or ""),
-            )
+            accounts.set_password_hash(tx, user.id, _hasher.hash(password))
+            sign_in.delete_sessions_of(tx, user.id, keep=keep_session_hash)
             if not is_self:
-                tx.execute("DELETE FROM crm_api_token WHERE user_id = ?", (user.id,))
+                sign_in.delete_api_tokens_of(tx, user.id)
 
     def authenticate(self, login: str, password: str) -> dict[str, Any] | None:
         """The user if the login is active and the password right; ``None`` otherwise."""
         with self.store.transaction() as tx:
-            user = tx.snapshot.system.User.get(login=(login or "").strip())
+            user = accounts.find_user(tx, str(login or ""))
             if user is None or not user.password_hash:
                 self._verify(_dummy_hash(), password or "")
                 return None
             if not self._verify(user.password_hash, password or "") or not user.active:
                 return None
             if _hasher.check_needs_rehash(user.password_hash):
-                user.password_hash = _hasher.hash(password)
+                accounts.set_password_hash(tx, user.id, _hasher.hash(password))
             return self._user_dict(user)
 
     @staticmethod
@@ -226,51 +218,33 @@ class Directory:
 
     def list_users(self, *, include_inactive: bool = True) -> list[dict[str, Any]]:
         with self.store.reading() as tx:
-            users = tx.snapshot.system.User.select().order_by(lambda u: u.login)[:]
-            return [self._user_dict(u) for u in users if include_inactive or u.active]
+            users = accounts.list_users(tx)
+        return [self._user_dict(u) for u in users if include_inactive or u.active]
 
     def actor_for(self, key: int | str) -> Actor:
         """The :class:`Actor` for a user (with their groups)."""
-        # Plain SQL: every request of a signed-in user or API client comes through here.
-        column, value = _user_key(key)
-        if column == "id" and not fits_id(key):
-            raise NotFound(msg("no user {key!r}", key=key))
         with self.store.reading() as tx:
-            row = tx.execute(
-                f"SELECT id, login, full_name, role, language FROM crm_user WHERE {column} = ?",
-                (value,),
-            ).fetchone()
-            if row is None:
-                raise NotFound(msg("no user {key!r}", key=key))
-            user_id, login, full_name, role, language = row
-            groups = tuple(
-                group
-                for (group,) in tx.execute(
-                    "SELECT group_id FROM crm_group_member WHERE user_id = ? ORDER BY group_id",
-                    (user_id,),
-                ).fetchall()
-            )
+            profile = accounts.user_profile(tx, key)
+        if profile is None:
+            raise NotFound(msg("no user {key!r}", key=key))
         return Actor(
             kind="user",
-            id=user_id,
-            login=login,
-            name=full_name,
-            role=role,
-            groups=groups,
-            language=language,
+            id=profile.id,
+            login=profile.login,
+            name=profile.full_name,
+            role=profile.role,
+            groups=profile.groups,
+            language=profile.language,
         )
 
-    def _find(self, tx, key: int | str, for_update: bool = False):
-        User = tx.snapshot.system.User
-        lookup = User.get_for_update if for_update else User.get
-        column, value = _user_key(key)
-        user = lookup(**{column: value})
+    def _find(self, tx, key: int | str, for_update: bool = False) -> accounts.StoredUser:
+        user = accounts.find_user(tx, key, for_update=for_update)
         if user is None:
             raise NotFound(msg("no user {key!r}", key=key))
         return user
 
     @staticmethod
-    def _user_dict(user) -> dict[str, Any]:
+    def _user_dict(user: accounts.StoredUser) -> dict[str, Any]:
         return {
             "id": user.id,
             "login": user.login,
@@ -299,37 +273,15 @@ class Directory:
         if not name or len(name) > 100 or ":" in name:
             raise ValidationError({"name": msg("must be 1-100 characters, without ':'")})
         with self.store.transaction() as tx:
-            Group = tx.snapshot.system.Group
-            if Group.get(name=name) is not None:
-                raise Conflict(msg("a group named {name!r} already exists", name=name))
-            group = Group(name=name, description=description or None)
-            group.flush()
-            return {
-                "id": group.id,
-                "name": group.name,
-                "description": group.description,
-                "members": [],
-            }
+            group = accounts.insert_group(tx, name, description or None)
+        if group is None:
+            raise Conflict(msg("a group named {name!r} already exists", name=name))
+        return _group_dict(group)
 
     def list_groups(self) -> list[dict[str, Any]]:
         with self.store.reading() as tx:
-            groups = tx.snapshot.system.Group.select().order_by(lambda g: g.name)[:]
-            members = tx.execute(
-                "SELECT m.group_id, u.login FROM crm_group_member m JOIN crm_user u ON u.id = m.user_id "
-                "ORDER BY u.login"
-            ).fetchall()
-            by_group: dict[int, list[str]] = {}
-            for group_id, login in members:
-                by_group.setdefault(group_id, []).append(login)
-            return [
-                {
-                    "id": g.id,
-                    "name": g.name,
-                    "description": g.description,
-                    "members": by_group.get(g.id, []),
-                }
-                for g in groups
-            ]
+            groups = accounts.list_groups(tx)
+        return [_group_dict(group) for group in groups]
 
     def get_group(self, key: int | str) -> dict[str, Any]:
         for group in self.list_groups():
@@ -348,16 +300,10 @@ class Directory:
         self._require_admin(actor)
         found = self.get_group(group)
         with self.store.transaction() as tx:
-            Member = tx.snapshot.system.GroupMember
             for login in add:
-                user = self._find(tx, login)
-                if Member.get(group_id=found["id"], user_id=user.id) is None:
-                    Member(group_id=found["id"], user_id=user.id)
+                accounts.add_member(tx, found["id"], self._find(tx, login).id)
             for login in remove:
-                user = self._find(tx, login)
-                member = Member.get(group_id=found["id"], user_id=user.id)
-                if member is not None:
-                    member.delete()
+                accounts.remove_member(tx, found["id"], self._find(tx, login).id)
         return self.get_group(found["id"])
 
     # -- display ------------------------------------------------------------------------
@@ -367,22 +313,11 @@ class Directory:
         parsed = [OWNER_RE.fullmatch(r) for r in refs if r]
         users = {int(m[2]) for m in parsed if m and m[1] == "user" and fits_id(int(m[2]))}
         groups = {int(m[2]) for m in parsed if m and m[1] == "group" and fits_id(int(m[2]))}
-        names: dict[str, str] = {}
         with self.store.reading() as tx:
-            if users:
-                ids = sorted(users)
-                for ident, full_name in tx.execute(
-                    f"SELECT id, full_name FROM crm_user WHERE id IN ({', '.join('?' for _ in ids)})",
-                    ids,
-                ).fetchall():
-                    names[f"user:{ident}"] = full_name
-            if groups:
-                ids = sorted(groups)
-                for ident, name in tx.execute(
-                    f"SELECT id, name FROM crm_group WHERE id IN ({', '.join('?' for _ in ids)})",
-                    ids,
-                ).fetchall():
-                    names[f"group:{ident}"] = name
+            user_names = accounts.user_names(tx, sorted(users))
+            group_names = accounts.group_names(tx, sorted(groups))
+        names = {f"user:{ident}": name for ident, name in user_names.items()}
+        names.update((f"group:{ident}", name) for ident, name in group_names.items())
         return names
 
     def owner_choices(self) -> list[tuple[str, str]]:
@@ -396,6 +331,10 @@ class Directory:
         return choices
 
 
-def _user_key(key: int | str) -> tuple[str, Any]:
-    """The column and value that find a user: an id, or a login."""
-    return ("id", key) if isinstance(key, int) else ("login", str(key).strip())
+def _group_dict(group: accounts.StoredGroup) -> dict[str, Any]:
+    return {
+        "id": group.id,
+        "name": group.name,
+        "description": group.description,
+        "members": list(group.members),
+    }
