@@ -17,7 +17,6 @@ A failing job is retried with growing delays and marked ``failed`` after five at
 from __future__ import annotations
 
 import datetime as dt
-import json
 import logging
 import threading
 import traceback
@@ -25,7 +24,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from .errors import ConfigError
-from .serialize import json_default
+from .storage import job_queue
 from .storage.store import Store
 
 if TYPE_CHECKING:
@@ -68,17 +67,8 @@ class Jobs:
                 "jobs are queued inside a write transaction (e.g. in crm_after_save)"
             )
         now = utcnow()
-        # A plain INSERT, not an entity: an import that queues a job per row must not keep
-        # a million objects in the session.
-        tx.execute(
-            "INSERT INTO crm_job (name, payload, state, attempts, run_after, created_at) "
-            "VALUES (?, ?, 'pending', 0, ?, ?)",
-            (
-                name,
-                None if payload is None else json.dumps(payload, default=json_default),
-                now + dt.timedelta(seconds=delay_seconds),
-                now,
-            ),
+        job_queue.add_job(
+            tx, name, payload, run_after=now + dt.timedelta(seconds=delay_seconds), at=now
         )
         tx.jobs_queued = True
 
@@ -107,24 +97,8 @@ class Jobs:
 
     def _claim(self) -> tuple[int, str, Any, int] | None:
         with self.store.transaction() as tx:
-            skip = " FOR UPDATE SKIP LOCKED" if tx.snapshot.dialect.name == "postgres" else ""
             now = utcnow()
-            tx.execute(
-                "UPDATE crm_job SET state = 'pending' WHERE state = 'running' AND run_after < ?",
-                (now - STALE_RUNNING,),
-            )
-            row = tx.execute(
-                "UPDATE crm_job SET state = 'running', attempts = attempts + 1, run_after = ? "
-                "WHERE state = 'pending' AND id = (SELECT id FROM crm_job WHERE state = 'pending' "
-                f"AND run_after <= ? ORDER BY id LIMIT 1{skip}) RETURNING id, name, payload, attempts",
-                (now, now),
-            ).fetchone()
-            if row is None:
-                return None
-            payload = row[2]
-            if isinstance(payload, str):
-                payload = json.loads(payload)
-            return row[0], row[1], payload, row[3]
+            return job_queue.claim_next(tx, now, now - STALE_RUNNING)
 
     def _run(self, job: tuple[int, str, Any, int]) -> None:
         job_id, name, payload, attempts = job
@@ -141,26 +115,16 @@ class Jobs:
         with self.store.transaction() as tx:
             now = utcnow()
             if error is None:
-                tx.execute(
-                    "UPDATE crm_job SET state = 'done', finished_at = ?, last_error = NULL WHERE id = ?",
-                    (now, job_id),
-                )
+                job_queue.mark_done(tx, job_id, now)
             elif attempts >= MAX_ATTEMPTS or handler is None:
-                tx.execute(
-                    "UPDATE crm_job SET state = 'failed', finished_at = ?, last_error = ? WHERE id = ?",
-                    (now, error, job_id),
-                )
+                job_queue.mark_failed(tx, job_id, now, error)
             else:
                 retry_at = now + dt.timedelta(seconds=30 * 2**attempts)
-                tx.execute(
-                    "UPDATE crm_job SET state = 'pending', run_after = ?, last_error = ? WHERE id = ?",
-                    (retry_at, error, job_id),
-                )
+                job_queue.retry_later(tx, job_id, retry_at, error)
 
     def counts(self) -> dict[str, int]:
         with self.store.reading() as tx:
-            rows = tx.execute("SELECT state, COUNT(*) FROM crm_job GROUP BY state").fetchall()
-            return dict(rows)
+            return job_queue.count_by_state(tx)
 
     # -- the background thread ----------------------------------------------------------
 
