@@ -151,13 +151,10 @@ class CRM:
 
     def set_setting(self, scope: str, key: str, value: Any) -> None:
         """Store a run-time setting; every process sees it from its next transaction."""
+        from .storage.settings import put_setting
+
         with self.store.transaction() as tx:
-            Setting = tx.snapshot.system.Setting
-            row = Setting.get_for_update(scope=scope, key=key)
-            if row is None:
-                Setting(scope=scope, key=key, value=value)
-            else:
-                row.value = value
+            put_setting(tx, scope, key, value)
             self.store.bump_version(tx)
         self.store.rebuild()
 
