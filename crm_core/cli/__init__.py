@@ -172,11 +172,6 @@ def _report(debug: bool) -> None:
 
 def _database_problem(exc: Exception) -> str | None:
     """A readable message for a database that cannot be reached."""
-    from pony.orm.dbapiprovider import DatabaseError
+    from ..storage.failures import is_database_error
 
-    if isinstance(exc, DatabaseError):
-        return f"database error: {exc}"
-    name = type(exc).__name__
-    if name in ("OperationalError", "DatabaseError"):
-        return f"database error: {exc}"
-    return None
+    return f"database error: {exc}" if is_database_error(exc) else None
