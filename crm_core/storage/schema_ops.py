@@ -18,9 +18,7 @@ from typing import Any, TypeVar
 
 from pony import orm
 
-from ..fieldtypes import FieldType
 from ..schema import Field, RecordType
-from .dialect import Dialect
 from .entities import define_record_entity, define_system_entities, table_name
 from .migrate import add_column_sql
 from .migrate import lock_schema as lock_database_schema
@@ -79,12 +77,12 @@ def run_schema_change(store: Store, change: Callable[[Transaction], T]) -> T:
             time.sleep(0.05 * attempt)
 
 
-def plan_column(
-    dialect: Dialect, record_type: RecordType, field: Field, field_types: dict[str, FieldType]
-) -> tuple[str, ...]:
+def plan_column(store: Store, record_type: RecordType, field: Field) -> tuple[str, ...]:
     """The DDL that adds ``field`` to the table of ``record_type``: ``ALTER TABLE … ADD
     COLUMN`` and, if the field is indexed, its index. Taken from Pony's mapping of the type
-    with the field, so column type, default and index are what a fresh database would get."""
+    with the field, so column type, default and index are what a fresh database would get.
+    Worked out before the schema change's transaction: it reads nothing from the database."""
+    dialect, field_types = store.dialect, store.snapshot.registry.field_types
     db = orm.Database()
     define_system_entities(db)
     define_record_entity(
@@ -160,8 +158,9 @@ def insert_custom_field(tx: Transaction, values: dict[str, Any], created_at: dt.
 
 
 def update_custom_field(tx: Transaction, record_type: str, name: str, **changes: Any) -> None:
-    """Change columns of a stored definition (one read with :func:`custom_field`)."""
-    tx.snapshot.system.CustomField.get(record_type=record_type, name=name).set(**changes)
+    """Change columns of a stored definition, locking its row."""
+    entity = tx.snapshot.system.CustomField
+    entity.get_for_update(record_type=record_type, name=name).set(**changes)
 
 
 def delete_custom_field(tx: Transaction, record_type: str, name: str) -> None:
