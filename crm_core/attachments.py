@@ -22,8 +22,9 @@ import filetype
 from . import clock
 from .actors import SYSTEM, Actor
 from .errors import NotFound, PermissionDenied, TooLarge, ValidationError
-from .fieldtypes import fits_id
 from .i18n import msg
+from .storage import collaboration
+from .storage.collaboration import StoredAttachment
 
 if TYPE_CHECKING:
     from .runtime import CRM
@@ -102,11 +103,7 @@ class Attachments:
                 ):
                     raise PermissionDenied(msg("you may not attach files to this record"))
                 if comment_id is not None:
-                    comment = (
-                        tx.snapshot.system.Comment.get(id=comment_id)
-                        if fits_id(comment_id)
-                        else None
-                    )
+                    comment = collaboration.get_comment(tx, comment_id)
                     if comment is None or (comment.record_type, comment.record_id) != (
                         type_name,
                         record["id"],
@@ -114,21 +111,17 @@ class Attachments:
                         raise ValidationError(
                             {"comment_id": msg("is not a comment of this record")}
                         )
-                # Two uploads of the same content at once: both insert, one row results.
-                tx.execute(
-                    "INSERT INTO crm_file (sha256, size, content_type, created_at) "
-                    "VALUES (?, ?, ?, ?) ON CONFLICT (sha256) DO NOTHING",
-                    (sha256, size, content_type, clock.utcnow()),
-                )
+                collaboration.add_file(tx, sha256, size, content_type, clock.utcnow())
                 # Always put the content in place: a purge of the same content that
                 # commits meanwhile must not leave this attachment without its file.
                 target = self.path_for(sha256)
                 target.parent.mkdir(parents=True, exist_ok=True)
                 os.replace(temporary, target)
                 temporary = None
-                attachment = tx.snapshot.system.Attachment(
-                    record_type=type_name,
-                    record_id=record["id"],
+                attachment = collaboration.insert_attachment(
+                    tx,
+                    type_name,
+                    record["id"],
                     comment_id=comment_id,
                     sha256=sha256,
                     filename=safe_filename(filename),
@@ -137,7 +130,6 @@ class Attachments:
                     uploaded_by=actor.ref,
                     created_at=clock.utcnow(),
                 )
-                attachment.flush()
                 rt = tx.registry.type(type_name)
                 self.crm.records._record_history(
                     tx, rt, record["id"], "attached", actor, {}, note=attachment.filename
@@ -204,35 +196,30 @@ class Attachments:
     ) -> list[dict[str, Any]]:
         with self.store.reading() as tx:
             record = self.crm.records.get(type_name, record_id, actor=actor)
-            ident = record["id"]
-            rows = tx.snapshot.system.Attachment.select(
-                lambda a: a.record_type == type_name and a.record_id == ident and not a.deleted
-            ).order_by(lambda a: a.id)[:]
-            hidden = self._internal_comment_ids(tx, rows) if actor.kind == "contact" else set()
+            rows = collaboration.record_attachments(tx, type_name, record["id"])
+            hidden = (
+                collaboration.internal_comment_ids(tx, (a.comment_id for a in rows))
+                if actor.kind == "contact"
+                else set()
+            )
             return [self._dict(a) for a in rows if a.comment_id not in hidden]
 
     def open(self, attachment_id: int, *, actor: Actor = SYSTEM) -> tuple[dict[str, Any], Path]:
         """The attachment's details and the path of its content, if ``actor`` may see it."""
         with self.store.reading() as tx:
-            attachment = (
-                tx.snapshot.system.Attachment.get(id=attachment_id)
-                if fits_id(attachment_id)
-                else None
-            )
+            attachment = collaboration.get_attachment(tx, attachment_id)
             if attachment is None or attachment.deleted:
                 raise NotFound(_no_attachment(attachment_id))
             self.crm.records.get(attachment.record_type, attachment.record_id, actor=actor)
-            if actor.kind == "contact" and self._internal_comment_ids(tx, [attachment]):
+            if actor.kind == "contact" and collaboration.internal_comment_ids(
+                tx, [attachment.comment_id]
+            ):
                 raise NotFound(_no_attachment(attachment_id))
             return self._dict(attachment), self.path_for(attachment.sha256)
 
     def delete(self, attachment_id: int, *, actor: Actor = SYSTEM) -> None:
         with self.store.transaction() as tx:
-            attachment = (
-                tx.snapshot.system.Attachment.get_for_update(id=attachment_id)
-                if fits_id(attachment_id)
-                else None
-            )
+            attachment = collaboration.get_attachment(tx, attachment_id, lock=True)
             if attachment is None or attachment.deleted:
                 raise NotFound(_no_attachment(attachment_id))
             record = self.crm.records.get(attachment.record_type, attachment.record_id, actor=actor)
@@ -240,55 +227,25 @@ class Attachments:
                 attachment.record_type, record, actor, "edit"
             ):
                 raise PermissionDenied(msg("you may not remove this file"))
-            attachment.deleted = True
+            collaboration.mark_attachment_deleted(tx, attachment.id)
             rt = tx.registry.type(attachment.record_type)
             self.crm.records._record_history(
                 tx, rt, record["id"], "detached", actor, {}, note=attachment.filename
             )
 
     def move(self, tx: Transaction, from_type: str, from_id: int, to_type: str, to_id: int) -> int:
-        return tx.execute(
-            "UPDATE crm_attachment SET record_type = ?, record_id = ? WHERE record_type = ? AND record_id = ?",
-            (to_type, to_id, from_type, from_id),
-        ).rowcount
+        return collaboration.move_attachments(tx, from_type, from_id, to_type, to_id)
 
     def purge_record(self, tx: Transaction, type_name: str, record_id: int) -> None:
-        hashes = [
-            row[0]
-            for row in tx.execute(
-                "SELECT DISTINCT sha256 FROM crm_attachment WHERE record_type = ? AND record_id = ?",
-                (type_name, record_id),
-            ).fetchall()
-        ]
-        tx.execute(
-            "DELETE FROM crm_attachment WHERE record_type = ? AND record_id = ?",
-            (type_name, record_id),
-        )
-        orphans = []
-        for sha256 in hashes:
-            if (
-                tx.execute("SELECT 1 FROM crm_attachment WHERE sha256 = ?", (sha256,)).fetchone()
-                is None
-            ):
-                tx.execute("DELETE FROM crm_file WHERE sha256 = ?", (sha256,))
-                orphans.append(sha256)
+        """Remove the record's attachments; content no other attachment refers to leaves
+        the disk after the commit."""
+        orphans = collaboration.purge_attachments(tx, type_name, record_id)
         tx.on_commit.extend(
             lambda sha=sha: self.path_for(sha).unlink(missing_ok=True) for sha in orphans
         )
 
     @staticmethod
-    def _internal_comment_ids(tx: Transaction, attachments) -> set[int]:
-        ids = sorted({a.comment_id for a in attachments if a.comment_id})
-        if not ids:
-            return set()
-        rows = tx.execute(
-            f"SELECT id FROM crm_comment WHERE internal = ? AND id IN ({', '.join('?' for _ in ids)})",
-            (True, *ids),
-        ).fetchall()
-        return {row[0] for row in rows}
-
-    @staticmethod
-    def _dict(attachment) -> dict[str, Any]:
+    def _dict(attachment: StoredAttachment) -> dict[str, Any]:
         return {
             "id": attachment.id,
             "record_type": attachment.record_type,

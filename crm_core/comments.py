@@ -13,10 +13,9 @@ from typing import TYPE_CHECKING, Any
 from . import clock, textsearch
 from .actors import SYSTEM, Actor
 from .errors import NotFound, PermissionDenied, ValidationError
-from .fieldtypes import fits_id
 from .i18n import msg
-from .storage import search_index
-from .storage.entities import HISTORY_COLUMNS, table_name
+from .storage import collaboration, lookups, search_index
+from .storage.collaboration import StoredComment
 
 if TYPE_CHECKING:
     from .runtime import CRM
@@ -66,9 +65,7 @@ class Comments:
             record = self.crm.records.get(type_name, record_id, actor=actor)
             rt = tx.registry.type(type_name)
             if parent_id is not None:
-                parent = (
-                    tx.snapshot.system.Comment.get(id=parent_id) if fits_id(parent_id) else None
-                )
+                parent = collaboration.get_comment(tx, parent_id)
                 if (
                     parent is None
                     or parent.deleted
@@ -81,16 +78,16 @@ class Comments:
                     raise ValidationError({"parent_id": msg("is not a comment of this record")})
                 if parent.internal and actor.kind == "contact":
                     raise ValidationError({"parent_id": msg("is not a comment of this record")})
-            comment = tx.snapshot.system.Comment(
-                record_type=rt.name,
-                record_id=record["id"],
+            comment = collaboration.insert_comment(
+                tx,
+                rt.name,
+                record["id"],
                 parent_id=parent_id,
                 author=actor.ref,
                 internal=bool(internal),
                 body=body,
                 created_at=clock.utcnow(),
             )
-            comment.flush()
             result = self._dict(comment)
             self._index(tx, comment, record.get("assigned_to"))
             self.crm.records._record_history(
@@ -123,17 +120,9 @@ class Comments:
             raise RuntimeError("comments.add_many runs inside crm.transaction()")
         rows = [(t, int(i), _clean_body(b), bool(internal), a) for t, i, b, internal, a in rows]
         owners = self._owners_of(tx, rows)
-        dialect, connection = tx.snapshot.dialect, tx.connection()
-        now, no = dialect.to_db(clock.utcnow()), dialect.to_db(False)
-        ids = dialect.insert_many(
-            connection,
-            "crm_comment",
-            ("record_type", "record_id", "author", "internal", "body", "created_at", "deleted"),
-            [
-                (t, i, a.ref, dialect.to_db(internal), body, now, no)
-                for t, i, body, internal, a in rows
-            ],
-            returning="id",
+        now = clock.utcnow()
+        ids = collaboration.insert_comments(
+            tx, [(t, i, a.ref, internal, body) for t, i, body, internal, a in rows], now
         )
         by_type: dict[str, list[tuple]] = {}
         history = []
@@ -156,7 +145,7 @@ class Comments:
             )
         for type_name, entries in by_type.items():
             search_index.put_new(tx, type_name, entries)
-        dialect.insert_many(connection, "crm_history", HISTORY_COLUMNS, history)
+        collaboration.add_history(tx, history)
         return ids
 
     def _owners_of(self, tx: Transaction, rows: list[tuple]) -> dict[tuple[str, int], str | None]:
@@ -166,18 +155,10 @@ class Comments:
         for type_name, record_id, *_ in rows:
             wanted.setdefault(type_name, set()).add(record_id)
         owners: dict[tuple[str, int], str | None] = {}
-        q = tx.quote
         for type_name, ids in wanted.items():
             tx.registry.type(type_name)
-            ordered = sorted(ids)
-            for start in range(0, len(ordered), 500):
-                chunk = ordered[start : start + 500]
-                found = tx.execute(
-                    f"SELECT {q('id')}, {q('assigned_to')} FROM {q(table_name(type_name))} "
-                    f"WHERE {q('id')} IN ({', '.join('?' for _ in chunk)}) AND {q('deleted')} = ?",
-                    (*chunk, False),
-                ).fetchall()
-                owners.update({(type_name, ident): owner for ident, owner in found})
+            found = lookups.live_record_owners(tx, type_name, sorted(ids))
+            owners.update({(type_name, ident): owner for ident, owner in found.items()})
         missing = [f"{t} {i}" for t, i, *_ in rows if (t, i) not in owners]
         if missing:
             raise NotFound(f"cannot comment on {missing[0]}: no such record")
@@ -192,8 +173,7 @@ class Comments:
             old_body = comment.body
             if old_body == body:
                 return self._dict(comment)
-            comment.body = body
-            comment.edited_at = clock.utcnow()
+            comment = collaboration.set_comment_body(tx, comment.id, body, clock.utcnow())
             self._index(tx, comment, record.get("assigned_to"))
             self._history_text(tx, rt, record["id"], actor, comment, old_body, body)
             result = self._dict(comment)
@@ -210,27 +190,28 @@ class Comments:
     def delete(self, comment_id: int, *, actor: Actor = SYSTEM) -> None:
         with self.store.transaction() as tx:
             comment, record, rt = self._own(tx, comment_id, actor)
-            comment.deleted = True
+            collaboration.mark_comment_deleted(tx, comment.id)
             search_index.remove(tx, rt.name, record["id"], comment.id)
             self._history_text(tx, rt, record["id"], actor, comment, comment.body, None)
 
     def _history_text(self, tx, rt, record_id, actor, comment, old, new) -> None:
-        tx.snapshot.system.History(
-            record_type=rt.name,
-            record_id=record_id,
-            kind="comment_deleted" if new is None else "comment_changed",
-            actor=actor.ref,
-            at=clock.utcnow(),
-            changes={"comment": [old, new]},
-            note=history_note(comment.id, comment.internal),
+        collaboration.add_history(
+            tx,
+            [
+                (
+                    rt.name,
+                    record_id,
+                    "comment_deleted" if new is None else "comment_changed",
+                    actor.ref,
+                    clock.utcnow(),
+                    {"comment": [old, new]},
+                    history_note(comment.id, comment.internal),
+                )
+            ],
         )
 
     def _own(self, tx: Transaction, comment_id: int, actor: Actor):
-        comment = (
-            tx.snapshot.system.Comment.get_for_update(id=comment_id)
-            if fits_id(comment_id)
-            else None
-        )
+        comment = collaboration.get_comment(tx, comment_id, lock=True)
         if comment is None or comment.deleted:
             raise NotFound(msg("comment {id} not found", id=comment_id))
         if comment.internal and actor.kind == "contact":
@@ -248,16 +229,13 @@ class Comments:
         """The record's comments as a thread: each with ``depth``, replies after their parent."""
         with self.store.reading() as tx:
             record = self.crm.records.get(type_name, record_id, actor=actor)
-            ident = record["id"]
-            rows = tx.snapshot.system.Comment.select(
-                lambda c: c.record_type == type_name and c.record_id == ident and not c.deleted
-            ).order_by(lambda c: c.id)[:]
+            rows = collaboration.record_comments(tx, type_name, record["id"])
             comments = [self._dict(c) for c in rows if not (c.internal and actor.kind == "contact")]
         return thread(comments)
 
     def get(self, comment_id: int, *, actor: Actor = SYSTEM) -> dict[str, Any]:
         with self.store.reading() as tx:
-            comment = tx.snapshot.system.Comment.get(id=comment_id) if fits_id(comment_id) else None
+            comment = collaboration.get_comment(tx, comment_id)
             if comment is None or comment.deleted or (comment.internal and actor.kind == "contact"):
                 raise NotFound(msg("comment {id} not found", id=comment_id))
             self.crm.records.get(comment.record_type, comment.record_id, actor=actor)
@@ -265,28 +243,20 @@ class Comments:
 
     def move(self, tx: Transaction, from_type: str, from_id: int, to_type: str, to_id: int) -> int:
         """Re-attach every comment (and its attachments) of one record to another."""
-        count = tx.execute(
-            "UPDATE crm_comment SET record_type = ?, record_id = ? WHERE record_type = ? AND record_id = ?",
-            (to_type, to_id, from_type, from_id),
-        ).rowcount
+        count = collaboration.move_comments(tx, from_type, from_id, to_type, to_id)
         search_index.move(tx, from_type, from_id, to_type, to_id)
         return count
 
     def reindex_record(
         self, tx: Transaction, type_name: str, record_id: int, owner: str | None
     ) -> None:
-        for comment in tx.snapshot.system.Comment.select(
-            lambda c: c.record_type == type_name and c.record_id == record_id and not c.deleted
-        ):
+        for comment in collaboration.record_comments(tx, type_name, record_id):
             self._index(tx, comment, owner)
 
     def purge_record(self, tx: Transaction, type_name: str, record_id: int) -> None:
-        tx.execute(
-            "DELETE FROM crm_comment WHERE record_type = ? AND record_id = ?",
-            (type_name, record_id),
-        )
+        collaboration.purge_comments(tx, type_name, record_id)
 
-    def _index(self, tx: Transaction, comment, owner: str | None) -> None:
+    def _index(self, tx: Transaction, comment: StoredComment, owner: str | None) -> None:
         search_index.put(
             tx,
             comment.record_type,
@@ -297,7 +267,7 @@ class Comments:
         )
 
     @staticmethod
-    def _dict(comment) -> dict[str, Any]:
+    def _dict(comment: StoredComment) -> dict[str, Any]:
         return {
             "id": comment.id,
             "record_type": comment.record_type,

@@ -1,11 +1,12 @@
 """Custom fields: real, typed columns added while the CRM runs.
 
-Adding one writes its definition, ``ALTER TABLE … ADD COLUMN`` (nullable, or with a
-database DEFAULT so rows already there and writers still on the previous mapping get the
-default) and the new registry version in one transaction. Other processes see the version
-move at the start of their next transaction and rebuild their mapping; nothing restarts
-and no write fails. Column names carry the ``cf_`` prefix, which plugin fields may not
-use, so a plugin upgrade can never collide with a custom field.
+Adding one writes its definition, the new column (nullable, or with a database DEFAULT
+so rows already there and writers still on the previous mapping get the default) and the
+new registry version in one transaction (the DDL is :mod:`crm_core.storage.schema_ops`'s).
+Other processes see the version move at the start of their next transaction and rebuild
+their mapping; nothing restarts and no write fails. Column names carry the ``cf_``
+prefix, which plugin fields may not use, so a plugin upgrade can never collide with a
+custom field.
 
 Hiding keeps the column and its values; only :meth:`CustomFields.purge` drops a column,
 after writing its values to a CSV file in the data directory.
@@ -16,12 +17,8 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import re
-import time
-from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
-
-from pony import orm
 
 from . import clock
 from .actors import SYSTEM, Actor
@@ -32,14 +29,13 @@ from .i18n import msg
 from .picklists import CODE_RE, code_from_label
 from .registry import custom_field_from_row
 from .schema import CUSTOM_PREFIX, Field, RecordType
-from .storage.entities import define_record_entity, define_system_entities, table_name
-from .storage.migrate import add_column_sql, lock_schema
+from .storage import lookups, schema_ops
 
 if TYPE_CHECKING:
     from .runtime import CRM
+    from .storage.store import Transaction
 
 NAME_RE = re.compile(r"[a-z][a-z0-9_]{0,40}")
-LOCK_RETRIES = 20
 
 
 class CustomFields:
@@ -252,62 +248,29 @@ class CustomFields:
     def _any(self, type_name: str) -> bool:
         """Whether the type has records (cheap at any size, unlike counting them)."""
         with self.store.reading() as tx:
-            q = tx.quote
-            return (
-                tx.execute(f"SELECT 1 FROM {q(table_name(type_name))} LIMIT 1").fetchone()
-                is not None
-            )
+            return lookups.has_records(tx, type_name)
 
     def _count(self, type_name: str) -> int:
         with self.store.reading() as tx:
-            q = tx.quote
-            return tx.execute(f"SELECT COUNT(*) FROM {q(table_name(type_name))}").fetchone()[0]
+            return lookups.count_records(tx, type_name)
 
     def _apply_ddl(self, rt: RecordType, row: dict, picklist_rows: list[dict]) -> None:
-        """Metadata row + ALTER TABLE + version, in one transaction, retried on a busy lock."""
-        column = self._planned_column(rt, row, picklist_rows)
-        for attempt in range(LOCK_RETRIES):
-            try:
-                with self.store.transaction() as tx:
-                    lock_schema(tx.snapshot.db, tx.snapshot.dialect)
-                    if tx.snapshot.dialect.name == "postgres":
-                        # Wait at most briefly for the table lock, so queued writers never
-                        # stall behind the ALTER; on timeout, retry.
-                        tx.execute("SET LOCAL lock_timeout = '200ms'")
-                    custom = tx.snapshot.system.CustomField
-                    if custom.get(record_type=row["record_type"], name=row["name"]) is not None:
-                        raise Conflict(_taken(row["record_type"], CUSTOM_PREFIX + row["name"]))
-                    custom(**dict(row.items()), created_at=clock.utcnow())
-                    for value in picklist_rows:
-                        tx.snapshot.system.PicklistValue(**value)
-                    for sql in column:
-                        tx.execute(sql)
-                    self.store.bump_version(tx)
-                break
-            except Exception as exc:
-                if not _lock_timeout(exc) or attempt == LOCK_RETRIES - 1:
-                    raise
-                time.sleep(0.05 * (attempt + 1))
-        self.store.rebuild()
+        """Definition row, new column and version in one transaction, tried again while
+        the table's lock is busy (:func:`~crm_core.storage.schema_ops.run_schema_change`)."""
+        field = custom_field_from_row(row, self.crm.registry.field_types)
+        column = schema_ops.plan_column(self.store, rt, field)
 
-    def _planned_column(self, rt: RecordType, row: dict, picklist_rows: list[dict]) -> list[str]:
-        """The DDL for the new column, taken from Pony's mapping of the new definition."""
-        registry = self.crm.registry
-        field = custom_field_from_row(row, registry.field_types)
-        new_type = replace(rt, fields=(*rt.fields, field))
-        db = orm.Database()
-        define_system_entities(db)
-        define_record_entity(db, new_type, registry.field_types, self.store.dialect.name)
-        db.bind(**self.store.dialect.bind_arguments())
-        db.generate_mapping(create_tables=False, check_tables=False)
-        table = db.schema.tables[table_name(rt.name)]
-        column = table.column_dict[field.column]
-        statements = [add_column_sql(self.store.dialect, table.name, column)]
-        for index in table.indexes.values():
-            if [c.name for c in index.columns][:1] == [field.column] and not index.is_pk:
-                statements.append(index.get_create_command())
-        db.disconnect()
-        return statements
+        def add(tx: Transaction) -> None:
+            if schema_ops.custom_field(tx, row["record_type"], row["name"]) is not None:
+                raise Conflict(_taken(row["record_type"], CUSTOM_PREFIX + row["name"]))
+            schema_ops.insert_custom_field(tx, row, clock.utcnow())
+            for value in picklist_rows:
+                schema_ops.insert_picklist_value(tx, **value)
+            schema_ops.add_column(tx, column)
+            self.store.bump_version(tx)
+
+        schema_ops.run_schema_change(self.store, add)
+        self.store.rebuild()
 
     # -- editing ------------------------------------------------------------------------
 
@@ -330,26 +293,26 @@ class CustomFields:
         registry = self.crm.refresh()
         rt = registry.type(type_name)
         field = self._custom(rt, name)
+        short = field.name[len(CUSTOM_PREFIX) :]
         with self.store.transaction() as tx:
-            row = tx.snapshot.system.CustomField.get_for_update(
-                record_type=type_name, name=field.name[len(CUSTOM_PREFIX) :]
-            )
-            labels = dict(row.label)
+            row = schema_ops.custom_field(tx, type_name, short, lock=True)
+            changes: dict[str, Any] = {}
+            labels = dict(row["label"])
             if label:
                 labels["en"] = label.strip()
             if label_ru:
                 labels["ru"] = label_ru.strip()
-            row.label = labels
+            changes["label"] = labels
             if help is not None or help_ru is not None:
-                helps = dict(row.help or {})
+                helps = dict(row["help"] or {})
                 if help is not None:
                     helps["en"] = help
                 if help_ru is not None:
                     helps["ru"] = help_ru
-                row.help = {k: v for k, v in helps.items() if v} or None
+                changes["help"] = {k: v for k, v in helps.items() if v} or None
             if default is not ...:
                 if default in (None, ""):
-                    row.default = None
+                    changes["default"] = None
                 else:
                     ftype = registry.field_types[field.type]
                     try:
@@ -359,10 +322,11 @@ class CustomFields:
                         raise ValidationError({"default": exc.message}) from None
                     if problem:
                         raise ValidationError({"default": problem})
-                    row.default = ftype.to_json(value, field)
+                    changes["default"] = ftype.to_json(value, field)
             if required is not None:
-                if required and not row.required and row.default is None:
-                    empty = self._empty_count(tx, rt, field)
+                new_default = changes.get("default", row["default"])
+                if required and not row["required"] and new_default is None:
+                    empty = lookups.count_live_without_value(tx, type_name, field.column)
                     if empty:
                         raise ValidationError(
                             {
@@ -372,20 +336,13 @@ class CustomFields:
                                 )
                             }
                         )
-                row.required = required
+                changes["required"] = required
             if order is not None:
-                row.sort_order = int(order)
+                changes["sort_order"] = int(order)
+            schema_ops.update_custom_field(tx, type_name, short, **changes)
             self.store.bump_version(tx)
         self.store.rebuild()
         return self.crm.registry.type(type_name).field(field.name)
-
-    def _empty_count(self, tx, rt: RecordType, field: Field) -> int:
-        q = tx.quote
-        return tx.execute(
-            f"SELECT COUNT(*) FROM {q(table_name(rt.name))} WHERE {q(field.column)} IS NULL "
-            f"AND {q('deleted')} = ?",
-            (False,),
-        ).fetchone()[0]
 
     def hide(self, type_name: str, name: str, *, actor: Actor = SYSTEM) -> None:
         """Take a custom field off forms and lists; its values stay in the database."""
@@ -398,13 +355,12 @@ class CustomFields:
         self._require_admin(actor)
         rt = self.crm.refresh().type(type_name)
         field = self._custom(rt, name)
+        short = field.name[len(CUSTOM_PREFIX) :]
         with self.store.transaction() as tx:
-            row = tx.snapshot.system.CustomField.get_for_update(
-                record_type=type_name, name=field.name[len(CUSTOM_PREFIX) :]
-            )
-            row.hidden = hidden
             if hidden:
-                row.required = False
+                schema_ops.update_custom_field(tx, type_name, short, hidden=True, required=False)
+            else:
+                schema_ops.update_custom_field(tx, type_name, short, hidden=False)
             self.store.bump_version(tx)
         self.store.rebuild()
 
@@ -431,20 +387,12 @@ class CustomFields:
                 writer.writerow(self._purged_row(record, field, ftype))
             for record in self._deleted_records(type_name):
                 writer.writerow(self._purged_row(record, field, ftype))
+        short = field.name[len(CUSTOM_PREFIX) :]
         with self.store.transaction() as tx:
-            lock_schema(tx.snapshot.db, tx.snapshot.dialect)
-            q = tx.quote
-            table = table_name(type_name)
-            if tx.snapshot.dialect.name == "sqlite":
-                for index in self._sqlite_indexes_on(tx, table, field.column):
-                    tx.execute(f"DROP INDEX IF EXISTS {q(index)}")
-            tx.execute(f"ALTER TABLE {q(table)} DROP COLUMN {q(field.column)}")
-            row = tx.snapshot.system.CustomField.get_for_update(
-                record_type=type_name, name=field.name[len(CUSTOM_PREFIX) :]
-            )
-            row.delete()
-            if field.picklist == f"{CUSTOM_PREFIX}{type_name}_{field.name[len(CUSTOM_PREFIX) :]}":
-                tx.execute("DELETE FROM crm_picklist_value WHERE picklist = ?", (field.picklist,))
+            schema_ops.drop_column(tx, type_name, field.column)
+            schema_ops.delete_custom_field(tx, type_name, short)
+            if field.picklist == f"{CUSTOM_PREFIX}{type_name}_{short}":
+                schema_ops.delete_picklist_values(tx, field.picklist)
             self.store.bump_version(tx)
         self.store.rebuild()
         return path
@@ -459,16 +407,6 @@ class CustomFields:
             if not page.next_cursor:
                 return
             cursor = page.next_cursor
-
-    @staticmethod
-    def _sqlite_indexes_on(tx, table: str, column: str) -> list[str]:
-        q = tx.quote
-        names = []
-        for row in tx.execute(f"PRAGMA index_list({q(table)})").fetchall():
-            columns = [info[2] for info in tx.execute(f"PRAGMA index_info({q(row[1])})").fetchall()]
-            if column in columns:
-                names.append(row[1])
-        return names
 
     def _custom(self, rt: RecordType, name: str) -> Field:
         full = name if name.startswith(CUSTOM_PREFIX) else CUSTOM_PREFIX + name
@@ -522,8 +460,3 @@ class _PicklistOnly:
 
     def owner_exists(self, owner: str) -> bool:
         return True
-
-
-def _lock_timeout(exc: Exception) -> bool:
-    text = str(exc).lower()
-    return "lock timeout" in text or "canceling statement due to lock timeout" in text

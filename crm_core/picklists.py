@@ -17,7 +17,7 @@ from .actors import SYSTEM, Actor
 from .errors import Conflict, NotFound, PermissionDenied, ValidationError
 from .i18n import msg
 from .schema import CUSTOM_PREFIX, Picklist
-from .storage.entities import table_name
+from .storage import schema_ops
 
 if TYPE_CHECKING:
     from .runtime import CRM
@@ -145,13 +145,13 @@ class Picklists:
         last = max((v.order for v in picklist.values), default=0)
         labels = {"en": label, **({"ru": label_ru.strip()} if label_ru else {})}
         with self.store.transaction() as tx:
-            row = self._row(tx, name, code)
-            if row is None:
-                tx.snapshot.system.PicklistValue(
-                    picklist=name, code=code, label=labels, sort_order=last + 10, custom=True
+            came_back = schema_ops.update_picklist_value(  # a value deleted earlier
+                tx, name, code, label=labels, sort_order=last + 10, deleted=False, active=True
+            )
+            if not came_back:
+                schema_ops.insert_picklist_value(
+                    tx, name, code, custom=True, label=labels, sort_order=last + 10
                 )
-            else:  # a value deleted earlier comes back
-                row.set(label=labels, sort_order=last + 10, deleted=False, active=True)
             self.store.bump_version(tx)
         self.store.rebuild()
         return {"code": code, "label": labels}
@@ -287,20 +287,12 @@ class Picklists:
         return changed
 
     def _rewrite(self, tx, rt, field, code: str, replacement: str, actor: Actor) -> int:
-        q = tx.quote
-        table, column = q(table_name(rt.name)), q(field.column)
         now = clock.utcnow()
-        if field.type == "multipicklist":
-            rows = tx.execute(
-                f"SELECT {q('id')}, {column} FROM {table} WHERE {column} LIKE ?", (f"%|{code}|%",)
-            ).fetchall()
-        else:
-            rows = tx.execute(
-                f"SELECT {q('id')}, {column} FROM {table} WHERE {column} = ?", (code,)
-            ).fetchall()
+        multiple = field.type == "multipicklist"
+        rows = schema_ops.records_with_code(tx, rt.name, field.column, code, multiple=multiple)
         rewritten = 0
         for record_id, stored in rows:
-            if field.type == "multipicklist":
+            if multiple:
                 old = stored.strip("|").split("|")
                 if code not in old:
                     continue  # LIKE also matched "_" in a code as any character
@@ -309,19 +301,24 @@ class Picklists:
                 change = [old, new]
             else:
                 new_value, change = replacement, [code, replacement]
-            tx.execute(
-                f"UPDATE {table} SET {column} = ?, {q('modified_at')} = ?, {q('modified_by')} = ? "
-                f"WHERE {q('id')} = ?",
-                (new_value, now, actor.ref, record_id),
+            schema_ops.set_record_code(
+                tx,
+                rt.name,
+                record_id,
+                field.column,
+                new_value,
+                modified_at=now,
+                modified_by=actor.ref,
             )
-            tx.snapshot.system.History(
-                record_type=rt.name,
-                record_id=record_id,
-                kind="updated",
-                actor=actor.ref,
-                at=now,
-                changes={field.name: change},
+            self.crm.records._record_history(
+                tx,
+                rt,
+                record_id,
+                "updated",
+                actor,
+                {field.name: change},
                 note=f"picklist value {code!r} deleted, replaced by {replacement!r}",
+                now=now,
             )
             rewritten += 1
         return rewritten
@@ -329,13 +326,13 @@ class Picklists:
     @staticmethod
     def _replace_default(tx, rt, field, code: str, replacement: str) -> None:
         """A custom field whose default is the deleted value gets the replacement instead."""
-        row = tx.snapshot.system.CustomField.get_for_update(
-            record_type=rt.name, name=field.name[len(CUSTOM_PREFIX) :]
-        )
+        name = field.name[len(CUSTOM_PREFIX) :]
+        row = schema_ops.custom_field(tx, rt.name, name, lock=True)
         if field.type == "multipicklist":
-            row.default = list(dict.fromkeys(replacement if c == code else c for c in row.default))
+            default = list(dict.fromkeys(replacement if c == code else c for c in row["default"]))
         else:
-            row.default = replacement
+            default = replacement
+        schema_ops.update_custom_field(tx, rt.name, name, default=default)
 
     # -- helpers ------------------------------------------------------------------------
 
@@ -359,14 +356,10 @@ class Picklists:
             self.store.bump_version(tx)
         self.store.rebuild()
 
-    def _row(self, tx, name: str, code: str):
-        return tx.snapshot.system.PicklistValue.get_for_update(picklist=name, code=code)
-
     def _set(self, tx, name: str, code: str, **changes: Any) -> None:
-        row = self._row(tx, name, code)
-        if row is None:
-            row = tx.snapshot.system.PicklistValue(picklist=name, code=code, custom=False)
-        row.set(**changes)
+        """Store a change to a value; a shipped value gets its override row on the first."""
+        if not schema_ops.update_picklist_value(tx, name, code, **changes):
+            schema_ops.insert_picklist_value(tx, name, code, custom=False, **changes)
 
     @staticmethod
     def _require_admin(actor: Actor) -> None:

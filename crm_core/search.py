@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 from . import textsearch
 from .actors import SYSTEM, Actor
 from .query import Condition, Where, every, with_default
-from .storage import search_index
+from .storage import collaboration, search_index
 
 if TYPE_CHECKING:
     from .runtime import CRM
@@ -129,7 +129,13 @@ class Search:
         for _ in range(MAX_ROUNDS):
             with self.store.reading() as tx:
                 candidates = search_index.candidates(tx, stems, scope, batch)
-                hidden = set() if actor.is_staff else self._internal_comments(tx, candidates)
+                # Customers never find a record through an internal comment, nor see its
+                # text in a snippet.
+                hidden = (
+                    set()
+                    if actor.is_staff
+                    else collaboration.internal_comment_ids(tx, (c[2] for c in candidates))
+                )
             best: dict[tuple[str, int], tuple[float, int]] = {}
             for type_name, record_id, comment_id, score in candidates:
                 key = (type_name, record_id)
@@ -160,24 +166,7 @@ class Search:
         if not ids:
             return {}
         with self.store.reading() as tx:
-            rows = tx.execute(
-                f"SELECT id, body FROM crm_comment WHERE id IN ({', '.join('?' for _ in ids)})",
-                ids,
-            ).fetchall()
-        return dict(rows)
-
-    @staticmethod
-    def _internal_comments(tx, candidates: list[tuple[str, int, int, float]]) -> set[int]:
-        """Ids of the internal comments among the candidates: customers never find a record
-        through an internal comment, nor see its text in a snippet."""
-        ids = sorted({comment_id for _, _, comment_id, _ in candidates if comment_id})
-        if not ids:
-            return set()
-        rows = tx.execute(
-            f"SELECT id FROM crm_comment WHERE internal = ? AND id IN ({', '.join('?' for _ in ids)})",
-            (True, *ids),
-        ).fetchall()
-        return {row[0] for row in rows}
+            return collaboration.comment_bodies(tx, ids)
 
     def _visible(
         self, keys: dict[tuple[str, int], Any], actor: Actor, where: dict[str, Where]

@@ -16,11 +16,8 @@ from typing import Any
 from .fieldtypes import FieldError
 from .i18n import msg
 from .schema import Field, RecordType
-from .storage.entities import table_name
+from .storage import lookups
 from .storage.store import Transaction
-
-#: The tables an owner check reads (never any that an import queues rows for).
-OWNER_TABLES = ("crm_user", "crm_group")
 
 
 class DatabaseChecks:
@@ -48,61 +45,42 @@ class DatabaseChecks:
         rest of the transaction (an import refers to the same accounts again and again)."""
         if (target, record_id) in self._references:
             return True
-        q = self.tx.quote
-        row = self.tx.execute(
-            f"SELECT 1 FROM {q(table_name(target))} WHERE {q('id')} = ? AND {q('deleted')} = ?",
-            (record_id, False),
-            reads=(table_name(target),),
-        ).fetchone()
-        if row is not None:
+        exists = lookups.live_record_exists(self.tx, target, record_id)
+        if exists:
             self._references.add((target, record_id))
-        return row is not None
+        return exists
 
     def reference_by_number(self, targets: tuple[str, ...], number: str) -> int | str | None:
-        q = self.tx.quote
         for target in targets:
-            row = self.tx.execute(
-                f"SELECT {q('id')} FROM {q(table_name(target))} WHERE {q('number')} = ?",
-                (number,),
-                reads=(table_name(target),),
-            ).fetchone()
-            if row:
-                return row[0] if len(targets) == 1 else f"{target}:{row[0]}"
+            found = lookups.record_id_by_number(self.tx, target, number)
+            if found is not None:
+                return found if len(targets) == 1 else f"{target}:{found}"
         return None
 
     def owner_exists(self, owner: str) -> bool:
+        """Whether ``user:ID`` is an active user, or ``group:ID`` a group."""
         if owner not in self._owners:
             kind, _, ident = owner.partition(":")
             if kind == "user":
-                sql = "SELECT 1 FROM crm_user WHERE id = ? AND active = ?"
-                params: tuple = (int(ident), True)
+                self._owners[owner] = lookups.active_user_exists(self.tx, int(ident))
             else:
-                sql, params = "SELECT 1 FROM crm_group WHERE id = ?", (int(ident),)
-            self._owners[owner] = (
-                self.tx.execute(sql, params, reads=OWNER_TABLES).fetchone() is not None
-            )
+                self._owners[owner] = lookups.group_exists(self.tx, int(ident))
         return self._owners[owner]
 
     def owner_by_name(self, name: str) -> str | None:
+        """``user:ID`` of the active user with this login, else ``group:ID`` of the group
+        with this name (``user:`` or ``group:`` before the name says which to look for)."""
         kind, sep, rest = name.partition(":")
         if sep and kind == "group":
-            row = self.tx.execute(
-                "SELECT id FROM crm_group WHERE name = ?", (rest,), reads=OWNER_TABLES
-            ).fetchone()
-            return f"group:{row[0]}" if row else None
+            found = lookups.group_id(self.tx, rest)
+            return None if found is None else f"group:{found}"
         if sep and kind == "user":
             name = rest
-        row = self.tx.execute(
-            "SELECT id FROM crm_user WHERE login = ? AND active = ?",
-            (name, True),
-            reads=OWNER_TABLES,
-        ).fetchone()
-        if row:
-            return f"user:{row[0]}"
-        row = self.tx.execute(
-            "SELECT id FROM crm_group WHERE name = ?", (name,), reads=OWNER_TABLES
-        ).fetchone()
-        return f"group:{row[0]}" if row else None
+        found = lookups.active_user_id(self.tx, name)
+        if found is not None:
+            return f"user:{found}"
+        found = lookups.group_id(self.tx, name)
+        return None if found is None else f"group:{found}"
 
 
 def check_values(
@@ -167,7 +145,7 @@ def missing_required(
 def unique_clashes(
     tx: Transaction, rt: RecordType, record: dict[str, Any], changed: set[str]
 ) -> dict[str, str]:
-    q = tx.quote
+    """Changed unique fields whose value another record already holds."""
     errors = {}
     for field in rt.unique_fields:
         if field.name not in changed:
@@ -175,14 +153,15 @@ def unique_clashes(
         value = record.get(field.name)
         if value is None:
             continue
-        row = tx.execute(
-            f"SELECT {q('number')} FROM {q(table_name(rt.name))} "
-            f"WHERE {q(field.column)} = ? AND {q('id')} <> ?",
-            (tx.registry.field_types[field.type].to_storage(value), record.get("id") or 0),
-            reads=(table_name(rt.name),),
-        ).fetchone()
-        if row:
+        holder = lookups.number_holding(
+            tx,
+            rt.name,
+            field.column,
+            tx.registry.field_types[field.type].to_storage(value),
+            record.get("id") or 0,
+        )
+        if holder is not None:
             errors[field.name] = msg(
-                "must be unique; {number} already has {value!r}", number=row[0], value=value
+                "must be unique; {number} already has {value!r}", number=holder, value=value
             )
     return errors
