@@ -268,8 +268,9 @@ class FieldType:
         return Widget("input", {"type": self.input_type, "inputmode": self.input_mode})
 
     def form_value(self, value: Any, field: Field, ctx: PresentContext) -> Any:
-        """What the widget shows for a stored value (``None`` on an empty form)."""
-        return self.to_text(value, field)
+        """What the widget shows for a stored value (``None`` on an empty form): its
+        :meth:`to_text`, empty for ``None``."""
+        return "" if value is None else self.to_text(value, field)
 
     def from_form(self, form: FormInput, field: Field, ctx: PresentContext) -> Any:
         """The submitted value, as the records service takes it (it does all checking)."""
