@@ -15,7 +15,7 @@ import io
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING, Any, NamedTuple
 
 from .actors import SYSTEM, Actor
 from .errors import CRMError, ValidationError
@@ -88,6 +88,19 @@ class ImportReport:
     duplicates: list[tuple[int, list[dict[str, Any]]]] = field(default_factory=list)
 
 
+class _Lookups(NamedTuple):
+    """The :class:`~crm_core.fieldtypes.CSVContext` of one batch of exported records."""
+
+    titles: dict[str, dict[str, Any]]
+    logins: dict[str, str]
+
+    def record(self, key: str) -> dict[str, Any] | None:
+        return self.titles.get(key)
+
+    def owner_login(self, ref: str) -> str:
+        return self.logins.get(ref, ref)
+
+
 class _DryRun(Exception):
     """Raised to roll back a dry run once every row was checked."""
 
@@ -130,31 +143,22 @@ class CSVTransfer:
         if not records:
             return 0
         field_types = self.crm.registry.field_types
+        kinds = [(f, field_types[f.type]) for f in columns]
         refs, owners = set(), set()
         for record in records:
-            for f in columns:
+            for f, ftype in kinds:
                 value = record.get(f.name)
-                if value is None:
-                    continue
-                if f.type == "reference":
-                    refs.add(f"{f.target[0]}:{value}" if isinstance(value, int) else value)
-                elif f.type == "owner":
-                    owners.add(value)
-        titles = self.crm.records.titles(refs) if refs else {}
-        names = self._owner_logins(owners)
+                if value is not None:
+                    refs.update(ftype.references(value, f))
+                    owners.update(ftype.owners(value, f))
+        lookups = _Lookups(
+            self.crm.records.titles(refs) if refs else {}, self._owner_logins(owners)
+        )
         for record in records:
             row = []
-            for f in columns:
+            for f, ftype in kinds:
                 value = record.get(f.name)
-                if value is None:
-                    row.append("")
-                elif f.type == "reference":
-                    key = f"{f.target[0]}:{value}" if isinstance(value, int) else value
-                    row.append(titles[key]["number"] if key in titles else str(value))
-                elif f.type == "owner":
-                    row.append(names.get(value, value))
-                else:
-                    row.append(guard_formula(field_types[f.type].to_text(value, f)))
+                row.append("" if value is None else guard_formula(ftype.to_csv(value, f, lookups)))
             row.append(guard_formula(",".join(record.get("tags") or [])))
             writer.writerow(row)
         return len(records)

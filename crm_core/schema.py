@@ -19,7 +19,7 @@ import cerberus
 
 from .cerberus_messages import flatten
 from .errors import SchemaError
-from .fieldtypes import FieldError, FieldType
+from .fieldtypes import TYPE_OPTIONS, FieldError, FieldType
 
 NAME_RE = r"^[a-z][a-z0-9_]{0,47}$"
 PREFIX_RE = r"^[A-Z][A-Z0-9]{0,9}$"
@@ -641,26 +641,19 @@ def _field_from(
         raise SchemaError(
             f"{here}: unknown type {type_name!r}; allowed: {', '.join(sorted(field_types))}"
         )
-    if type_name in ("picklist", "multipicklist") and not raw.get("picklist"):
-        raise SchemaError(f"{here}: a {type_name} field needs `picklist = NAME`")
-    if type_name not in ("picklist", "multipicklist") and raw.get("picklist"):
-        raise SchemaError(f"{here}: `picklist` is only for picklist and multipicklist fields")
     target = raw.get("target")
     targets = (target,) if isinstance(target, str) else tuple(target or ())
-    if type_name == "reference" and not targets:
-        raise SchemaError(f"{here}: a reference field needs `target = TYPE` (or a list)")
-    if type_name != "reference" and targets:
-        raise SchemaError(f"{here}: `target` is only for reference fields")
-    if "max_length" in raw and type_name not in (
-        "text",
-        "long_text",
-        "email",
-        "phone",
-        "url",
-    ):
-        raise SchemaError(f"{here}: `max_length` is only for text-like fields")
-    if "precision" in raw and type_name not in ("decimal", "currency", "percent"):
-        raise SchemaError(f"{here}: `precision` is only for decimal, currency and percent fields")
+    field_type = field_types[type_name]
+    given = {
+        "picklist": bool(raw.get("picklist")),
+        "target": bool(targets),
+        "max_length": "max_length" in raw,
+        "precision": "precision" in raw,
+    }
+    for option in TYPE_OPTIONS:
+        if given[option] and option not in field_type.definition_options:
+            takers = [name for name, t in field_types.items() if option in t.definition_options]
+            raise SchemaError(f"{here}: `{option}` is only for {_and(sorted(takers))} fields")
     if raw["required"] and raw.get("hidden"):
         raise SchemaError(f"{here}: a hidden field cannot be required")
     built = Field(
@@ -683,13 +676,21 @@ def _field_from(
         order=raw.get("order", (position + 1) * 10),
         related_list=raw["related_list"],
     )
+    missing = field_type.check_definition(built)
+    if missing:
+        raise SchemaError(f"{here}: {missing}")
     if raw.get("default") is not None:
         try:
-            default = field_types[type_name].coerce(raw["default"], built)
+            default = field_type.coerce(raw["default"], built)
         except FieldError as exc:
             raise SchemaError(f"{here}: default {raw['default']!r} {exc}") from None
         built = replace(built, default=default)
     return built
+
+
+def _and(words: list[str]) -> str:
+    """``"a, b and c"``."""
+    return " and ".join(words) if len(words) < 3 else ", ".join(words[:-1]) + " and " + words[-1]
 
 
 def check_consistency(

@@ -40,16 +40,15 @@ def openapi_document(crm) -> dict[str, Any]:
         for field in rt.fields:
             if field.hidden and field.name != "deleted":
                 continue
-            described = dict(registry.field_types[field.type].describe(field))
+            codes = (
+                [v.code for v in registry.picklist(field.picklist).values]
+                if field.picklist
+                else None
+            )
+            described = dict(registry.field_types[field.type].describe(field, codes))
             described["title"] = text(field.label)
             if field.help:
                 described["description"] = text(field.help)
-            if field.picklist:
-                described_values = [v.code for v in registry.picklist(field.picklist).values]
-                if field.type == "picklist":
-                    described["enum"] = [*described_values, None]
-                else:
-                    described["items"] = {"type": "string", "enum": described_values}
             properties[field.name] = {
                 **described,
                 "type": [described.get("type", "string"), "null"],
@@ -87,7 +86,7 @@ def openapi_document(crm) -> dict[str, Any]:
                 "description": f"equals (repeat for one of); {text(f.label)}",
             }
             for f in rt.fields
-            if not f.hidden and f.type != "long_text"
+            if not f.hidden and registry.field_types[f.type].filterable
         ]
         common = [
             {

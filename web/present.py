@@ -3,6 +3,9 @@
 A :class:`Presenter` is made for a set of records about to be shown; it looks up every
 referenced record and owner in one query per type, so a list page of 50 rows costs a
 handful of queries, not one per cell. Everything it returns is escaped ``Markup``.
+
+How a value looks is its field type's business (:meth:`crm_core.fieldtypes.FieldType.present`);
+the presenter is the :class:`~crm_core.fieldtypes.PresentContext` the type draws with.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from zoneinfo import ZoneInfo
 from markupsafe import Markup, escape
 
 from crm_core.actors import Actor
+from crm_core.fieldtypes import FieldError
 from crm_core.registry import Registry
 from crm_core.schema import Field, RecordType, text
 
@@ -41,16 +45,14 @@ class Presenter:
     ) -> Presenter:
         """Look up the references and owners of these records (call before rendering)."""
         fields = list(fields if fields is not None else rt.fields)
+        kinds = [(field, self.registry.field_types[field.type]) for field in fields]
         refs, owners = set(), set()
         for record in records:
-            for field in fields:
+            for field, field_type in kinds:
                 value = record.get(field.name)
-                if value is None:
-                    continue
-                if field.type == "reference":
-                    refs.add(f"{field.target[0]}:{value}" if isinstance(value, int) else value)
-                elif field.type == "owner":
-                    owners.add(value)
+                if value is not None:
+                    refs.update(field_type.references(value, field))
+                    owners.update(field_type.owners(value, field))
         missing_refs = refs - set(self.titles)
         if missing_refs:
             self.titles.update(self.crm.records.titles(missing_refs, actor=self.actor))
@@ -65,37 +67,26 @@ class Presenter:
         for entry in history:
             rows.append({"_actor": entry["actor"]})
             for name, pair in entry["changes"].items():
-                field = rt.field(name)
-                if field is not None and field.type in ("owner", "reference"):
+                if rt.field(name) is not None:
                     rows.extend({name: value} for value in pair if value is not None)
         self.owners.update(
             self.crm.directory.owner_names([r["_actor"] for r in rows if r.get("_actor")])
         )
-        return self.prepare(rt, rows, [f for f in rt.fields if f.type in ("owner", "reference")])
+        return self.prepare(rt, rows)
 
     def history_value(self, field: Field | None, value: Any) -> str:
         """A value as history stored it (JSON form), in words."""
         if value is None or value == []:
             return "—"
-        if field is None or (isinstance(value, list) and field.type != "multipicklist"):
-            return ", ".join(map(str, value)) if isinstance(value, list) else str(value)
-        if field.type == "picklist":
-            return self.registry.picklist(field.picklist).label_for(value, self.language)
-        if field.type == "multipicklist":
-            picklist = self.registry.picklist(field.picklist)
-            return ", ".join(picklist.label_for(code, self.language) for code in value)
-        if field.type == "owner":
-            return self.owner(value)
-        if field.type == "boolean":
-            return self._("Yes") if value else self._("No")
-        if field.type in ("date", "datetime"):
-            parsed = self.registry.field_types[field.type].coerce(value, field)
-            return self.date(parsed) if field.type == "date" else self.datetime(parsed)
-        if field.type == "reference":
-            key = f"{field.target[0]}:{value}" if isinstance(value, int) else value
-            found = self.titles.get(key)
-            return f"{found['number']} · {found['title']}" if found else str(value)
-        return str(value)
+        shown = ", ".join(map(str, value)) if isinstance(value, list) else str(value)
+        if field is None:
+            return shown
+        field_type = self.registry.field_types[field.type]
+        try:
+            canonical = field_type.coerce(value, field)
+        except FieldError:
+            return shown  # stored before the field's type or its rules changed
+        return shown if canonical is None else field_type.present_text(canonical, field, self)
 
     def label(self, labels: dict[str, str] | None) -> str:
         return text(labels, self.language)
@@ -110,40 +101,39 @@ class Presenter:
         value = record.get(field.name)
         if value is None or value == [] or value == "":
             return Markup("")
-        kind = field.type
-        if kind == "picklist":
-            return escape(self.registry.picklist(field.picklist).label_for(value, self.language))
-        if kind == "multipicklist":
-            picklist = self.registry.picklist(field.picklist)
-            return escape(", ".join(picklist.label_for(code, self.language) for code in value))
-        if kind == "reference":
-            key = f"{field.target[0]}:{value}" if isinstance(value, int) else value
-            found = self.titles.get(key)
-            if found is None:
-                return escape(self._("(not visible)"))
-            label = (
-                f"{found['number']} · {found['title']}"
-                if found["title"] != found["number"]
-                else found["number"]
-            )
-            return Markup('<a href="/r/{}/{}">{}</a>').format(found["type"], found["id"], label)
-        if kind == "owner":
-            return escape(self.owner(value))
-        if kind == "boolean":
-            return escape(self._("Yes") if value else self._("No"))
-        if kind == "date":
-            return escape(self.date(value))
-        if kind == "datetime":
-            return escape(self.datetime(value))
-        if kind in ("decimal", "currency", "percent"):
-            return escape(self.number(value) + (" %" if kind == "percent" else ""))
-        if kind == "long_text":
-            return Markup("<br>").join(escape(line) for line in str(value).split("\n"))
-        if kind == "url" and str(value).startswith(("http://", "https://")):
-            return Markup('<a href="{0}" rel="noopener noreferrer nofollow">{0}</a>').format(value)
-        if kind == "email":
-            return Markup('<a href="mailto:{0}">{0}</a>').format(value)
-        return escape(str(value))
+        return escape(self.registry.field_types[field.type].present(value, field, self))
+
+    # -- what a field type may ask (crm_core.fieldtypes.PresentContext) ------------------
+
+    def gettext(self, text: str, **values: Any) -> str:
+        return self._(text, **values)
+
+    def picklist_label(self, picklist: str, code: str) -> str:
+        return self.registry.picklist(picklist).label_for(code, self.language)
+
+    def picklist_choices(self, picklist: str, keep: Iterable[str] | None) -> list[tuple[str, str]]:
+        kept = None if keep is None else set(keep)
+        return [
+            (v.code, self.label(v.label))
+            for v in self.registry.picklist(picklist).values
+            if kept is None or v.active or v.code in kept
+        ]
+
+    def owner_choices(self, keep: str | None) -> list[tuple[str, str]]:
+        choices = self.crm.directory.owner_choices()
+        if keep and keep not in dict(choices):
+            choices.append((keep, self.owner(keep) or keep))
+        return choices
+
+    def type_label(self, type_name: str) -> str:
+        return self.label(self.registry.type(type_name).label)
+
+    def record(self, key: str) -> dict[str, Any] | None:
+        return self.titles.get(key)
+
+    def html(self, template: str, *values: Any) -> Markup:
+        # The template is a field type's code, never input; the values are escaped.
+        return Markup(template).format(*values)  # noqa: S704
 
     def date(self, value: dt.date | None) -> str:
         """A date in the language's usual form (31.03.2026 or 2026-03-31)."""
@@ -165,12 +155,9 @@ class Presenter:
 
     def title_of(self, rt: RecordType, record: dict[str, Any]) -> str:
         field = rt.field(rt.title_field)
-        value = record.get(rt.title_field)
-        if value is None:
+        if record.get(rt.title_field) is None:
             return record.get("number") or ""
-        if field.type in ("picklist", "reference", "owner"):
-            return str(self.value(field, record).striptags()) or record["number"]
-        return str(value)
+        return str(self.value(field, record).striptags()) or record["number"]
 
 
 def _zone(name: str) -> dt.tzinfo:

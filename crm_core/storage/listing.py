@@ -137,11 +137,12 @@ class SQLBuilder:
             low, high = (self.read_value(self.rt, field.name, v) for v in cond.value)
             self.params.extend((low, high))
             return f"{column} BETWEEN ? AND ?"
-        if field.type == "multipicklist" and op in ("contains", "eq"):
-            codes = self.read_value(self.rt, field.name, cond.value) or []
+        field_type = self.field_types[field.type]
+        if op in field_type.substring_operators:
+            value = self.read_value(self.rt, field.name, cond.value)
             parts = []
-            for code in codes:
-                self.params.append(f"%|{self.dialect.like_escape(code)}|%")
+            for piece in field_type.stored_substrings(value, field):
+                self.params.append(f"%{self.dialect.like_escape(piece)}%")
                 parts.append(f"{column} LIKE ? ESCAPE '\\'")
             return "(" + " AND ".join(parts) + ")" if parts else "1=1"
         if op in ("contains", "startswith"):

@@ -77,8 +77,7 @@ def read_list_request(web, rt: RecordType, views: list[dict[str, Any]]) -> ListR
                     )
                 }
             )
-        if field.type == "datetime" and op in ("lte", "lt") and values and len(values[0]) == 10:
-            values = [values[0] + "T23:59:59"]  # a date as the upper bound includes that day
+        values = web.crm.registry.field_types[field.type].filter_values(op, values, field)
         if op in ("empty", "notempty"):
             request.conditions.append(Condition(name, op))
         elif values:
@@ -117,10 +116,11 @@ def default_filter(web, rt: RecordType) -> Where | None:
     return web.crm.records.default_filter(rt.name)
 
 
-def filterable_fields(rt: RecordType) -> list[Field]:
+def filterable_fields(web, rt: RecordType) -> list[Field]:
     """Fields offered in a list's filter form."""
+    field_types = web.crm.registry.field_types
     return [
         f
         for f in rt.fields
-        if not f.hidden and f.type not in ("long_text",) and f.name not in ("id", "deleted")
+        if not f.hidden and field_types[f.type].filterable and f.name not in ("id", "deleted")
     ]

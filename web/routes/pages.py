@@ -7,6 +7,7 @@ custom field appears on every page as soon as it exists.
 
 from __future__ import annotations
 
+import contextlib
 import io
 import tempfile
 from typing import Any
@@ -15,6 +16,7 @@ from urllib.parse import quote, urlencode
 import bottle
 
 from crm_core.errors import NotFound, ValidationError
+from crm_core.fieldtypes import FieldError
 from crm_core.i18n import msg
 from crm_core.query import Condition
 
@@ -84,6 +86,7 @@ def register(app: bottle.Bottle, web) -> None:
             )
         columns = [rt.field(c) for c in request.columns]
         shown = presenter(web).prepare(rt, page.records, columns)
+        field_types = crm.registry.field_types
         links = []
         for result in crm.hook.crm_list_actions(crm=crm, record_type=rt, actor=state.actor):
             links.extend(result or [])
@@ -96,7 +99,9 @@ def register(app: bottle.Bottle, web) -> None:
             present=shown,
             request_state=request,
             views=views,
-            filters=filterable_fields(rt),
+            filters=[
+                (f, field_types[f.type].filter_widget(f, shown)) for f in filterable_fields(web, rt)
+            ],
             filter_errors=errors,
             owners=crm.directory.owner_choices(),
             tags=crm.records.all_tags(rt.name)[:50],
@@ -192,7 +197,7 @@ def register(app: bottle.Bottle, web) -> None:
     def new_form(type_name: str):
         rt = record_type(web, type_name)
         crm.records.require(rt.name, None, current().actor, "create")
-        prefill = _prefill(rt)
+        prefill = _prefill(web, rt)
         return render_form(rt, record=prefill or None, action=f"/r/{rt.name}/new")
 
     @app.post("/r/<type_name>/new")
@@ -432,20 +437,20 @@ def _export_url(rt) -> str:
     return f"/r/{rt.name}/export.csv" + ("?" + urlencode(pairs) if pairs else "")
 
 
-def _prefill(rt) -> dict[str, Any]:
-    """Field values given in the URL of a "new" form (?account=12), shown, not saved."""
+def _prefill(web, rt) -> dict[str, Any]:
+    """Field values given in the URL of a "new" form (?account=12), shown, not saved: read
+    like a submitted form, and kept as typed where they are not valid values."""
     query = bottle.request.query.decode()
+    shown = presenter(web)
     values: dict[str, Any] = {}
     for name in query:
         field = rt.field(name)
         if field is not None and not field.read_only and not field.hidden:
-            raw = query.get(name)
-            if field.type == "reference" and raw.isdigit() and len(field.target) == 1:
-                values[name] = int(raw)
-            elif field.type == "multipicklist":
-                values[name] = query.getall(name)
-            else:
-                values[name] = raw
+            field_type = web.crm.registry.field_types[field.type]
+            value = field_type.from_form(query, field, shown)
+            with contextlib.suppress(FieldError):
+                value = field_type.coerce(value, field)
+            values[name] = value
     return values
 
 
