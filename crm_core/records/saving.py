@@ -7,8 +7,9 @@
    fields refused. Problems are kept by field.
 2. ``defaults``: the record to save: on create the type's defaults and the system fields,
    on update the stored record, with the given values over them.
-3. ``required``: required fields without a value. The problems so far are raised
-   here; an update that changes nothing ends here.
+3. ``required``: required fields without a value, unless their value was refused in
+   step 1 (a value given but invalid reports its own error, not "is required"). The
+   problems so far are raised here; an update that changes nothing ends here.
 4. ``number``: a new record's number.
 5. ``unique``: unique fields whose value another record has.
 6. ``validate``: the plugins' rules (``crm_validate``).
@@ -159,7 +160,8 @@ class SavePipeline:
     def required(self, save: Save) -> None:
         rt, errors = save.rt, save.errors
         fields = rt.required_fields if save.created else [rt.field(n) for n in save.clean]
-        errors.update(missing_required(rt, save.record, fields))
+        for name, message in missing_required(rt, save.record, fields).items():
+            errors.setdefault(name, message)  # a refused value keeps its own message
         if errors:
             raise ValidationError(errors)
         if not save.created and not save.changed and save.tags == save.old["tags"]:
