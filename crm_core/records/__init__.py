@@ -5,7 +5,8 @@ job (see :mod:`.service`).
 """
 
 from .reading import MAX_LIMIT, Page
-from .service import BULK_BATCH, RecordsService
+from .saving import BULK_BATCH
+from .service import RecordsService
 from .tags import TAG_MAX, normalize_tags
 
 __all__ = ["BULK_BATCH", "MAX_LIMIT", "TAG_MAX", "Page", "RecordsService", "normalize_tags"]

@@ -27,6 +27,7 @@ queued and written a batch at a time (``storage.bulk.BulkInserts``).
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -53,6 +54,10 @@ from .tags import normalize_tags, write_tags
 
 if TYPE_CHECKING:
     from ..runtime import CRM
+
+#: How many new records an import queues before it writes them (with their history, tag
+#: and search rows) and tells ``on_stored`` of them.
+BULK_BATCH = 500
 
 
 @dataclass(slots=True)
@@ -117,6 +122,55 @@ class SavePipeline:
             if save.finished:
                 break
         return save.record
+
+    def run_many(
+        self,
+        tx: Transaction,
+        rt: RecordType,
+        rows: Iterable[tuple[int, dict[str, Any]]],
+        *,
+        actor: Actor,
+        source: str,
+        keep_number: bool,
+        allow_read_only: frozenset[str],
+        on_error: Callable[[int, ValidationError], None] | None,
+        on_stored: Callable[[int, dict[str, Any]], None] | None,
+    ) -> list[int]:
+        """Create each of ``rows`` (``(line, values)``) with its rows queued in the
+        transaction's bulk inserts; see :meth:`RecordsService.create_many`."""
+        checks = DatabaseChecks(tx)
+        run = self.run
+        ids: list[int] = []
+        batch: list[tuple[int, dict[str, Any]]] = []  # rows queued, for on_stored
+        with tx.bulk_inserts() as bulk:
+            for line, values in rows:
+                save = Save(
+                    tx,
+                    rt,
+                    actor,
+                    values,
+                    checks,
+                    source=source,
+                    keep_number=keep_number,
+                    allow_read_only=allow_read_only,
+                    bulk=bulk,
+                )
+                try:
+                    record = run(save)
+                except ValidationError as exc:
+                    if on_error is None:
+                        raise
+                    on_error(line, exc)
+                    continue
+                ids.append(record["id"])
+                batch.append((line, record))
+                if len(batch) == BULK_BATCH:
+                    bulk.flush()
+                    _tell(on_stored, batch)
+                    batch = []
+            bulk.flush()  # the queue may be an outer call's, which writes it later
+        _tell(on_stored, batch)
+        return ids
 
     # -- the steps, in order --------------------------------------------------------------
 
@@ -283,3 +337,9 @@ class SavePipeline:
         history.record(tx, rt, old["id"], "updated", save.actor, changes, now=now)
         if indexing.affected(rt, changed):
             indexing.index(tx, rt, record)
+
+
+def _tell(on_stored: Callable[[int, dict[str, Any]], None] | None, rows) -> None:
+    if on_stored is not None:
+        for line, record in rows:
+            on_stored(line, record)

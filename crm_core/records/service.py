@@ -38,9 +38,6 @@ from .tags import with_tags
 if TYPE_CHECKING:
     from ..runtime import CRM
 
-#: New records whose rows :meth:`RecordsService.create_many` writes together.
-BULK_BATCH = 500
-
 
 class RecordsService:
     def __init__(self, crm: CRM):
@@ -291,38 +288,17 @@ class RecordsService:
         _check_source(source)
         rt = tx.registry.type(type_name)
         self.access.require_allowed(tx, rt, None, actor, "create")
-        checks = DatabaseChecks(tx)
-        run = self.pipeline.run
-        ids: list[int] = []
-        batch: list[tuple[int, dict[str, Any]]] = []  # rows queued, for on_stored
-        with tx.bulk_inserts() as bulk:
-            for line, values in rows:
-                save = Save(
-                    tx,
-                    rt,
-                    actor,
-                    values,
-                    checks,
-                    source=source,
-                    keep_number=keep_number,
-                    allow_read_only=allow_read_only,
-                    bulk=bulk,
-                )
-                try:
-                    record = run(save)
-                except ValidationError as exc:
-                    if on_error is None:
-                        raise
-                    on_error(line, exc)
-                    continue
-                ids.append(record["id"])
-                batch.append((line, record))
-                if len(batch) == BULK_BATCH:
-                    bulk.flush()
-                    _tell(on_stored, batch)
-                    batch = []
-            bulk.flush()  # the queue may be an outer call's, which writes it later
-        _tell(on_stored, batch)
+        ids = self.pipeline.run_many(
+            tx,
+            rt,
+            rows,
+            actor=actor,
+            source=source,
+            keep_number=keep_number,
+            allow_read_only=allow_read_only,
+            on_error=on_error,
+            on_stored=on_stored,
+        )
         tx.events.append(Event("imported", rt.name, 0, actor, detail={"count": len(ids)}))
         return ids
 
@@ -531,9 +507,3 @@ def _check_source(source: str) -> None:
         raise ValidationError(
             {"source": msg("must be one of {choices}", choices=", ".join(SOURCES))}
         )
-
-
-def _tell(on_stored: Callable[[int, dict[str, Any]], None] | None, rows) -> None:
-    if on_stored is not None:
-        for line, record in rows:
-            on_stored(line, record)
