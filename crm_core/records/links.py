@@ -39,11 +39,17 @@ class Links:
             left, right = (this, other) if end.owner_side else (other, this)
             relation_key = end.relation.key
             existing = activity_repo.link_id(tx, relation_key, left["id"], right["id"])
-            names = {"number": this["number"], "other": other["number"]}
+            number, other_number = this["number"], other["number"]
             if link and existing is not None:
-                raise Conflict(msg("{number} and {other} are already linked", **names))
+                raise Conflict(
+                    msg(
+                        "{number} and {other} are already linked", number=number, other=other_number
+                    )
+                )
             if not link and existing is None:
-                raise NotFound(msg("{number} and {other} are not linked", **names))
+                raise NotFound(
+                    msg("{number} and {other} are not linked", number=number, other=other_number)
+                )
             now = clock.utcnow()
             if link:
                 activity_repo.add_link(tx, relation_key, left["id"], right["id"], now, actor.ref)
