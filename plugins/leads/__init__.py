@@ -88,11 +88,10 @@ def crm_demo_data(crm, actor):
 
 
 @hookimpl
-def crm_register_routes(crm, app):
+def crm_register_routes():
     from . import web_conversion, web_mapping
 
-    web_conversion.register(crm, app)
-    web_mapping.register(crm, app)
+    return web_conversion.routes() + web_mapping.routes()
 
 
 @hookimpl
