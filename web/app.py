@@ -13,7 +13,7 @@ from typing import Any
 
 import bottle
 
-from . import routing
+from . import routing, signin
 from .i18n import Catalog
 from .security import CRMPlugin, add_security_headers, json_error
 from .state import current
@@ -47,6 +47,7 @@ class Web:
 def create_app(crm, *, debug: bool = False) -> bottle.Bottle:
     from .routes import account, admin, api, auth, pages, search
 
+    signin.register(crm)
     web = Web(crm, debug=debug)
     app = bottle.Bottle()
     app.config["catchall"] = False
