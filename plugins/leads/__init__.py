@@ -13,7 +13,7 @@ Documentation: docs/modules/leads.md.
 
 from crm_core import hookimpl, msg
 from crm_core.query import Condition
-from crm_plugins.contacts.names import full_name
+from crm_plugins.contacts.api import full_name
 from crm_schemas import schema_file
 
 from . import demo, hookspecs
