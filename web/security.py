@@ -55,11 +55,13 @@ class CRMPlugin:
         public = config.get("public", False)
         is_api = config.get("api", False)
         csrf_exempt = config.get("csrf_exempt", False)
+        plugin = config.get("plugin")
         web = self.web
 
         def wrapper(*args: Any, **kwargs: Any):
             state = current()
             state.api = is_api
+            state.plugin = plugin
             bottle.request.environ[WEB_KEY] = web
             try:
                 checks = web.crm.store.version_checks()
