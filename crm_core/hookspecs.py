@@ -209,9 +209,12 @@ def crm_permission_check(crm, record_type, record, actor, action):
 
 
 @hookspec
-def crm_register_routes(crm, app):
-    """Add routes to the Bottle ``app`` (a :class:`crm_web.routing.PluginRoutes`) with
-    ``app.route(...)``, ``app.get/post`` or ``app.mount(prefix, subapp)``."""
+def crm_register_routes(crm):
+    """Return the plugin's pages and endpoints: a list of :class:`crm_web.toolkit.Route`
+    (``Route("POST", "/gadgets/<key>/weigh", weigh)``, options ``public``, ``api``,
+    ``csrf_exempt``, ``name``). Each view is a module-level function taking the path's
+    parameters; it reads the request and renders pages through :mod:`crm_web.toolkit`.
+    Called once per app, plugin by plugin in dependency order."""
 
 
 @hookspec

@@ -23,7 +23,7 @@ def wait_for(url: str, seconds: float = 30) -> int:
         try:
             with urllib.request.urlopen(url, timeout=2) as response:
                 return response.status
-        except (urllib.error.URLError, ConnectionError):
+        except (urllib.error.URLError, ConnectionError, TimeoutError):  # still starting
             time.sleep(0.2)
     raise AssertionError(f"{url} did not answer within {seconds} s")
 

@@ -1,7 +1,12 @@
 """A third-party plugin's pages: routes, templates in the core layout, static files,
 translations, menu entries, record actions and saved list views."""
 
+import bottle
+import pytest
 from conftest import sign_in
+
+from crm_core.errors import ConfigError
+from crm_web import routing, toolkit
 
 
 def test_plugin_page_extends_the_layout_with_csrf_and_user(web_app):
@@ -15,6 +20,25 @@ def test_plugin_page_extends_the_layout_with_csrf_and_user(web_app):
     assert "Admin Istrator" in page.text  # the layout's user menu
     assert page.html.find("link", href="/static/plugins/gadgets/style.css")  # on every page
     assert web_app.get("/static/plugins/gadgets/style.css").text.startswith(".gadget-stats")
+
+
+def test_a_plugin_page_links_its_own_static_files(web_app):
+    sign_in(web_app)
+    page = web_app.get("/gadgets/stats")
+    assert page.html.find("link", href="/static/plugins/gadgets/stats.css")  # static_url()
+    assert web_app.get("/static/plugins/gadgets/stats.css").text.startswith(".gadget-stats")
+
+
+def test_routes_are_checked_when_the_app_is_built():
+    def view():
+        return "ok"
+
+    with pytest.raises(ConfigError, match="must start with '/'"):
+        toolkit.Route("GET", "gadgets", view)
+    with pytest.raises(ConfigError, match="method 'FETCH' is not one of"):
+        toolkit.Route("FETCH", "/gadgets", view)
+    with pytest.raises(ConfigError, match="plugin 'gadgets': crm_register_routes must return"):
+        routing.install(bottle.Bottle(), "gadgets", [("GET", "/gadgets", view)])
 
 
 def test_plugin_pages_need_sign_in_like_core_pages(web_app):

@@ -1,5 +1,8 @@
 """The app factory: a new Bottle app for a CRM, with core and plugin routes.
 
+Plugins' routes are the :class:`~crm_web.toolkit.Route` lists their ``crm_register_routes``
+returns, added in the plugins' dependency order.
+
 There is no module-level app. ``create_app(crm)`` builds one (tests build as many as they
 like); ``crm serve`` and ``gunicorn 'crm_web.wsgi:create()'`` call it once per process.
 """
@@ -10,6 +13,7 @@ from typing import Any
 
 import bottle
 
+from . import routing, signin
 from .i18n import Catalog
 from .security import CRMPlugin, add_security_headers, json_error
 from .state import current
@@ -40,40 +44,10 @@ class Web:
         return self.render("error.html", status=status, message=message, detail=detail)
 
 
-class PluginRoutes:
-    """What ``crm_register_routes`` receives: add routes to the CRM's app.
-
-    Routes run through the same security plugin as core pages: pass ``public=True`` for a
-    page anyone may open, ``api=True`` for JSON endpoints (errors as JSON, bearer tokens).
-    Render pages with ``render(template, **context)``; templates extend ``layout.html``.
-    """
-
-    def __init__(self, app: bottle.Bottle, web: Web, plugin: str):
-        self.app = app
-        self.web = web
-        self.plugin = plugin
-        self.crm = web.crm
-
-    def route(self, path: str, method: str | list[str] = "GET", **config: Any):
-        return self.app.route(path, method=method, **config)
-
-    def get(self, path: str, **config: Any):
-        return self.route(path, "GET", **config)
-
-    def post(self, path: str, **config: Any):
-        return self.route(path, "POST", **config)
-
-    def mount(self, prefix: str, subapp: bottle.Bottle) -> None:
-        subapp.install(CRMPlugin(self.web))
-        self.app.mount(prefix, subapp)
-
-    def render(self, template: str, **context: Any) -> str:
-        return self.web.render(template, **context)
-
-
 def create_app(crm, *, debug: bool = False) -> bottle.Bottle:
     from .routes import account, admin, api, auth, pages, search
 
+    signin.register(crm)
     web = Web(crm, debug=debug)
     app = bottle.Bottle()
     app.config["catchall"] = False
@@ -82,17 +56,12 @@ def create_app(crm, *, debug: bool = False) -> bottle.Bottle:
     app.add_hook("after_request", add_security_headers)
     for module in (auth, account, pages, search, admin, api):
         module.register(app, web)
-    for name, impl in _route_hooks(crm):
-        impl(crm=crm, app=PluginRoutes(app, web, name))
+    for plugin, routes in crm.call_in_order("crm_register_routes", crm=crm):
+        routing.install(app, plugin, routes)
     _static_routes(app, crm)
     for status in (404, 405):
         app.error(status)(_plain_error(web, status))
     return app
-
-
-def _route_hooks(crm):
-    for impl in crm.hook.crm_register_routes.get_hookimpls():
-        yield impl.plugin_name, impl.function
 
 
 def _static_routes(app: bottle.Bottle, crm) -> None:

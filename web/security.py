@@ -1,10 +1,10 @@
 """The Bottle plugin every route runs through: who is asking, CSRF, and errors.
 
 For each request it picks up registry changes made by other processes, finds the actor
-(a plugin's ``crm_actor_from_request``, else a bearer API token, else the session
-cookie), refuses anonymous access to non-public routes, checks the CSRF token of every
-state-changing request, and turns the errors a user can cause into a page or JSON with
-the right status. Tracebacks are shown only when the server runs with ``--debug``.
+(``crm_actor_from_request``: a plugin's implementation, else the built-in bearer token and
+session cookie sign-in of :mod:`.signin`), refuses anonymous access to non-public routes,
+checks the CSRF token of every state-changing request, and turns the errors a user can
+cause into a page or JSON with the right status. Tracebacks are shown only when the server runs with ``--debug``.
 """
 
 from __future__ import annotations
@@ -29,7 +29,6 @@ if TYPE_CHECKING:
     from .app import Web
 
 log = logging.getLogger("crm.web")
-SESSION_COOKIE = "crm_session"
 LOGIN_CSRF_COOKIE = "crm_login_csrf"
 LANGUAGE_COOKIE = "crm_lang"
 UNSAFE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
@@ -56,11 +55,13 @@ class CRMPlugin:
         public = config.get("public", False)
         is_api = config.get("api", False)
         csrf_exempt = config.get("csrf_exempt", False)
+        plugin = config.get("plugin")
         web = self.web
 
         def wrapper(*args: Any, **kwargs: Any):
             state = current()
             state.api = is_api
+            state.plugin = plugin
             bottle.request.environ[WEB_KEY] = web
             try:
                 checks = web.crm.store.version_checks()
@@ -107,28 +108,17 @@ class CRMPlugin:
         return wrapper
 
     def _identify(self, state) -> bool:
-        """Set the actor; returns True when it came from the session cookie."""
+        """Set the actor (``crm_actor_from_request``: a plugin's, else the built-in token
+        and cookie sign-in of :mod:`.signin`); returns True when it came from the session
+        cookie."""
         crm = self.web.crm
         actor = crm.hook.crm_actor_from_request(crm=crm, request=bottle.request)
-        if actor is not None:
-            state.actor = actor
-            state.language = actor.language
+        if actor is None:
+            state.language = self._anonymous_language()
             return False
-        authorization = bottle.request.get_header("Authorization", "")
-        if authorization.lower().startswith("bearer "):
-            state.actor = crm.sessions.actor_for_api_token(authorization[7:].strip())
-            if state.actor is not None:
-                state.language = state.actor.language
-            return False
-        token = bottle.request.get_cookie(SESSION_COOKIE)
-        session = crm.sessions.resume(token) if token else None
-        if session is not None:
-            state.session, state.session_token = session, token
-            state.actor = session.actor
-            state.language = session.actor.language
-            return True
-        state.language = self._anonymous_language()
-        return False
+        state.actor = actor
+        state.language = actor.language
+        return state.session is not None
 
     def _anonymous_language(self) -> str:
         chosen = bottle.request.query.get("lang") or bottle.request.get_cookie(LANGUAGE_COOKIE)

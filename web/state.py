@@ -26,6 +26,7 @@ class RequestState:
     session_token: str | None = None
     language: str = "en"
     api: bool = False
+    plugin: str | None = None  # the plugin whose route answers (None: a core page)
     flashes: list[tuple[str, str]] = field(default_factory=list)
 
     @property

@@ -50,6 +50,7 @@ class Templates:
         self.env.globals.update(
             csrf_field=self.csrf_field,
             url_with=url_with,
+            static_url=static_url,
             plugin_styles=[
                 f"/static/plugins/{p.name}/style.css"
                 for p in crm.plugins
@@ -132,6 +133,13 @@ class Templates:
         for section in sections.values():
             section["items"].sort(key=lambda e: e["order"])
         return [*sorted(loose, key=lambda e: e["order"]), *sections.values()]
+
+
+def static_url(path: str) -> str:
+    """The address of a file in the ``static/`` folder of the plugin whose route renders the
+    page (``/static/plugins/NAME/PATH``), or of the core's for a core page."""
+    plugin = current().plugin
+    return f"/static/plugins/{plugin}/{path}" if plugin else f"/static/{path}"
 
 
 def url_with(**changes: Any) -> str:

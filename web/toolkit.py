@@ -15,25 +15,37 @@ web package's other modules, which may change.
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 import bottle
 
 from crm_core.actors import Actor
-from crm_core.errors import NotFound, TooLarge, ValidationError
+from crm_core.errors import NotFound, PermissionDenied, TooLarge, ValidationError
 from crm_core.i18n import msg
 
+from .forms import FormField, editable_fields, form_fields, read_form, submitted_text
 from .present import Presenter
+from .routing import Route
 from .security import json_error, json_response
 from .state import WEB_KEY, current, flash
+from .subforms import sub_form
+
+if TYPE_CHECKING:
+    from crm_core.runtime import CRM
 
 __all__ = [
+    "FormField",
     "Presenter",
+    "Route",
     "actor",
     "client_address",
+    "content_type",
+    "crm",
+    "editable_fields",
     "flash",
     "form",
+    "form_fields",
     "gettext",
     "json_body",
     "json_error",
@@ -42,15 +54,36 @@ __all__ = [
     "ngettext",
     "presenter",
     "query",
+    "read_form",
     "redirect",
+    "render",
+    "render_form",
+    "require_admin",
     "send_attachment",
     "status",
+    "sub_form",
+    "submitted_text",
 ]
+
+#: The one answer to someone who is not an administrator, whatever they tried.
+ADMINISTRATORS_ONLY = "only administrators may open this page or make this change; ask an administrator to do it for you"
+
+
+def crm() -> CRM:
+    """The CRM this request is served by (its services: ``records``, ``directory``…)."""
+    return _web().crm
 
 
 def actor() -> Actor:
     """Who is signed in (routes that are not ``public`` always have one)."""
     return current().actor
+
+
+def require_admin() -> None:
+    """Refuse (403, one message for every screen) unless an administrator is signed in."""
+    signed_in = current().actor
+    if signed_in is None or not signed_in.is_admin:
+        raise PermissionDenied(msg(ADMINISTRATORS_ONLY))
 
 
 def language() -> str:
@@ -68,6 +101,11 @@ def query() -> bottle.FormsDict:
     return bottle.request.query.decode()
 
 
+def content_type() -> str:
+    """The request body's media type, lower case, without parameters (``application/json``)."""
+    return bottle.request.content_type.partition(";")[0].strip().lower()
+
+
 def client_address() -> str | None:
     """The address the request came from, as the server saw it. ``X-Forwarded-For`` is not
     believed: anyone can send it. Behind a proxy, let the server take the address from the
@@ -77,33 +115,64 @@ def client_address() -> str | None:
 
 def gettext(message: str, **values: Any) -> str:
     """``message`` in the page's language (from the core's and the plugins' catalogs)."""
-    return bottle.request.environ[WEB_KEY].gettext(message, **values)
+    return _web().gettext(message, **values)
 
 
 def ngettext(singular: str, plural: str, n: int, **values: Any) -> str:
     """The singular or plural form for ``n`` in the page's language (three forms in Russian)."""
-    web = bottle.request.environ[WEB_KEY]
-    return web.catalog.ngettext(current().language, singular, plural, n, **values)
+    return _web().catalog.ngettext(current().language, singular, plural, n, **values)
+
+
+def render(template: str, **context: Any) -> str:
+    """A page from ``template`` (which extends ``layout.html``) with ``context``; templates
+    also get ``_``, ``_n``, ``actor``, ``lang``, ``crm``, ``request`` and ``csrf_field()``."""
+    return _web().render(template, **context)
+
+
+def render_form(
+    template: str,
+    *,
+    errors: dict[str, Any] | None = None,
+    error: str | None = None,
+    **context: Any,
+) -> str:
+    """A form's page, first shown or shown again after a refusal.
+
+    ``errors`` (per field, as :class:`~crm_core.errors.ValidationError` has them) and
+    ``error`` (about the whole form) go to the template with ``context``; when either is
+    given, the answer's status is 422, so a browser, a test or a proxy sees that nothing
+    was saved::
+
+        except ValidationError as exc:
+            return toolkit.render_form("split.html", errors=exc.errors, values=typed)
+    """
+    if errors or error:
+        status(422)
+    return render(template, errors=errors or {}, error=error, **context)
 
 
 def status(code: int) -> None:
-    """Set the HTTP status of the page being rendered (e.g. 422 when a form has errors)."""
+    """Set the HTTP status of the page being rendered."""
     bottle.response.status = code
 
 
-def json_body() -> dict[str, Any]:
-    """The request's JSON object; a body that is too large, not JSON or not an object is
-    refused with the API's usual errors (413, 422)."""
-    web = bottle.request.environ[WEB_KEY]
-    limit = web.crm.config.max_upload_bytes
+def json_body(*, limit: int | None = None, example: str | None = None) -> dict[str, Any]:
+    """The request's JSON object. A body larger than ``limit`` bytes (default: the upload
+    limit) is refused with 413; one that is not JSON or not an object with 422, whose
+    message shows ``example`` when given (``'{"helpful": true}'``)."""
+    limit = _web().crm.config.max_upload_bytes if limit is None else limit
     if (bottle.request.content_length or 0) > limit:
-        raise TooLarge(f"the request body is larger than {limit} bytes")
+        raise TooLarge(msg("the request body is larger than {limit} bytes", limit=limit))
     try:
         data = json.loads(bottle.request.body.read() or b"{}")
     except (ValueError, UnicodeDecodeError):
-        raise ValidationError({"body": "is not valid JSON"}) from None
+        raise ValidationError({"body": msg("is not valid JSON")}) from None
     if not isinstance(data, dict):
-        raise ValidationError({"body": "must be a JSON object"})
+        if example:
+            raise ValidationError(
+                {"body": msg("must be a JSON object like {example}", example=example)}
+            )
+        raise ValidationError({"body": msg("must be a JSON object")})
     return data
 
 
@@ -137,5 +206,10 @@ def redirect(url: str) -> Any:
 def presenter() -> Presenter:
     """Shows field values as the core pages do (labels, links, local dates)."""
     state = current()
-    web = bottle.request.environ[WEB_KEY]
+    web = _web()
     return Presenter(web.crm, web.crm.registry, state.language, state.actor, web.gettext)
+
+
+def _web():
+    """What the app shares with every route (the security plugin puts it in the request)."""
+    return bottle.request.environ[WEB_KEY]

@@ -117,8 +117,8 @@ def crm_after_unlink(crm, relation, record):
 
 
 @hookimpl
-def crm_register_routes(crm, app):
-    web.register(crm, app)
+def crm_register_routes():
+    return web.routes()
 
 
 @hookimpl

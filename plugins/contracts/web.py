@@ -8,9 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-import bottle
-
-from crm_core.errors import ValidationError
+from crm_core import ValidationError
 from crm_web import toolkit
 
 from . import alerts, usage
@@ -18,47 +16,56 @@ from . import alerts, usage
 TICKET_FIELDS = ("title", "priority", "description")
 
 
-def register(crm, app) -> None:
-    def render_form(contract, values: dict[str, Any], errors: dict[str, str]):
-        ticket_type = crm.registry.type("ticket")
-        contract_type = crm.registry.type(usage.TYPE)
-        present = toolkit.presenter().prepare(contract_type, [contract])
-        return app.render(
-            "contract_new_ticket.html",
-            contract=contract,
-            customer=present.value(contract_type.field("related_to"), contract),
-            fields={name: ticket_type.field(name) for name in TICKET_FIELDS},
-            priorities=crm.registry.picklist("ticket_priority").values,
-            present=present,
-            values=values,
-            errors=errors,
-        )
+def routes() -> list[toolkit.Route]:
+    """The plugin's pages, for ``crm_register_routes``."""
+    return [
+        toolkit.Route("GET", "/contracts/<key>/new-ticket", new_ticket_form),
+        toolkit.Route("POST", "/contracts/<key>/new-ticket", create_ticket),
+    ]
 
-    @app.get("/contracts/<key>/new-ticket")
-    def new_ticket_form(key: str):
-        contract = crm.records.get(usage.TYPE, key, actor=toolkit.actor())
-        priority = crm.registry.type("ticket").field("priority").default
-        return render_form(contract, {"priority": priority}, {})
 
-    @app.post("/contracts/<key>/new-ticket")
-    def create_ticket(key: str):
-        actor = toolkit.actor()
-        contract = crm.records.get(usage.TYPE, key, actor=actor)
-        form = toolkit.form()
-        values = {name: form.get(name, "").replace("\r\n", "\n") for name in TICKET_FIELDS}
-        try:
-            ticket = create_for_contract(crm, contract, values, actor)
-        except ValidationError as exc:
-            bottle.response.status = 422
-            return render_form(contract, values, exc.errors)
-        toolkit.flash(
-            app.web.gettext(
-                "{ticket} was created and linked to {contract}.",
-                ticket=ticket["number"],
-                contract=contract["number"],
-            )
+def new_ticket_form(key: str):
+    crm = toolkit.crm()
+    contract = crm.records.get(usage.TYPE, key, actor=toolkit.actor())
+    priority = crm.registry.type("ticket").field("priority").default
+    return _ticket_form(contract, {"priority": priority})
+
+
+def create_ticket(key: str):
+    crm = toolkit.crm()
+    actor = toolkit.actor()
+    contract = crm.records.get(usage.TYPE, key, actor=actor)
+    form = toolkit.form()
+    values = {name: form.get(name, "").replace("\r\n", "\n") for name in TICKET_FIELDS}
+    try:
+        ticket = create_for_contract(crm, contract, values, actor)
+    except ValidationError as exc:
+        return _ticket_form(contract, values, exc.errors)
+    toolkit.flash(
+        toolkit.gettext(
+            "{ticket} was created and linked to {contract}.",
+            ticket=ticket["number"],
+            contract=contract["number"],
         )
-        return toolkit.redirect(f"/r/ticket/{ticket['id']}")
+    )
+    return toolkit.redirect(f"/r/ticket/{ticket['id']}")
+
+
+def _ticket_form(contract, values: dict[str, Any], errors: dict[str, str] | None = None):
+    crm = toolkit.crm()
+    ticket_type = crm.registry.type("ticket")
+    contract_type = crm.registry.type(usage.TYPE)
+    present = toolkit.presenter().prepare(contract_type, [contract])
+    return toolkit.render_form(
+        "contract_new_ticket.html",
+        errors=errors,
+        contract=contract,
+        customer=present.value(contract_type.field("related_to"), contract),
+        fields={name: ticket_type.field(name) for name in TICKET_FIELDS},
+        priorities=crm.registry.picklist("ticket_priority").values,
+        present=present,
+        values=values,
+    )
 
 
 def create_for_contract(crm, contract: dict[str, Any], values: dict[str, Any], actor):

@@ -62,8 +62,8 @@ def crm_permission_check(record_type, actor, action):
 
 
 @hookimpl
-def crm_register_routes(crm, app):
-    web.register(crm, app)
+def crm_register_routes(crm):
+    return web.routes(crm)
 
 
 @hookimpl

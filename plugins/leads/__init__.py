@@ -13,7 +13,7 @@ Documentation: docs/modules/leads.md.
 
 from crm_core import hookimpl, msg
 from crm_core.query import Condition
-from crm_plugins.contacts.names import full_name
+from crm_plugins.contacts.api import full_name
 from crm_schemas import schema_file
 
 from . import demo, hookspecs
@@ -88,11 +88,10 @@ def crm_demo_data(crm, actor):
 
 
 @hookimpl
-def crm_register_routes(crm, app):
+def crm_register_routes():
     from . import web_conversion, web_mapping
 
-    web_conversion.register(crm, app)
-    web_mapping.register(crm, app)
+    return web_conversion.routes() + web_mapping.routes()
 
 
 @hookimpl

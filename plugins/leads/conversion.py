@@ -27,7 +27,7 @@ from crm_core import Conflict, PermissionDenied, ValidationError, clock, msg
 from crm_core.actors import SYSTEM
 from crm_core.i18n import either
 from crm_core.schema import text
-from crm_plugins.contacts.duplicates import accounts_named
+from crm_plugins.contacts.api import accounts_named
 
 from . import mapping
 

@@ -14,20 +14,10 @@ from dataclasses import dataclass
 from dataclasses import fields as dataclass_fields
 from typing import Any
 
-import bottle
-
 from crm_core import ValidationError
 from crm_core.schema import RecordType
 from crm_core.serialize import record_to_json
 from crm_web import toolkit
-from crm_web.forms import (
-    PRESENT_MARK,
-    FormField,
-    editable_fields,
-    form_fields,
-    read_form,
-    submitted_text,
-)
 
 from . import conversion, mapping
 
@@ -44,7 +34,7 @@ API_OPTIONS = ("account", "contact", "deal", "values", "move_to", "assigned_to")
 
 
 @dataclass
-class TargetField(FormField):
+class TargetField(toolkit.FormField):
     """A core form widget named ``TARGET.FIELD``."""
 
     target: str = ""
@@ -84,75 +74,81 @@ class Submission:
     assigned_to: str | None
 
 
-def register(crm, app) -> None:
-    gettext = toolkit.gettext
+def routes() -> list[toolkit.Route]:
+    """The conversion page and API call, for ``crm_register_routes``."""
+    return [
+        toolkit.Route("GET", "/leads/<key>/convert", convert_page),
+        toolkit.Route("POST", "/leads/<key>/convert", convert_submit),
+        toolkit.Route("POST", "/api/v1/lead/<key>/convert", convert_api, api=True),
+    ]
 
-    @app.get("/leads/<key>/convert")
-    def convert_page(key: str):
-        actor = toolkit.actor()
-        lead = crm.records.get("lead", key, actor=actor)
-        conversion.refuse_unconvertible(crm, lead, actor)
-        planned = conversion.plan(crm, lead["id"], actor=actor)
-        allowed = creatable(crm, actor)
+
+def convert_page(key: str):
+    crm = toolkit.crm()
+    actor = toolkit.actor()
+    lead = crm.records.get("lead", key, actor=actor)
+    conversion.refuse_unconvertible(crm, lead, actor)
+    planned = conversion.plan(crm, lead["id"], actor=actor)
+    allowed = creatable(crm, actor)
+    return render(
+        crm,
+        lead,
+        values=planned["values"],
+        create={t: allowed[t] and CREATED_BY_DEFAULT[t] for t in mapping.TARGETS},
+        existing=planned["existing_account"],
+        move_to=planned["move_to"],
+        assigned_to=lead["assigned_to"],
+    )
+
+
+def convert_submit(key: str):
+    crm = toolkit.crm()
+    actor = toolkit.actor()
+    gettext = toolkit.gettext
+    lead = crm.records.get("lead", key, actor=actor)
+    submission = read_submission(crm, toolkit.form())
+    try:
+        result = conversion.convert(
+            crm,
+            lead["id"],
+            create_account=submission.create["account"],
+            create_contact=submission.create["contact"],
+            create_deal=submission.create["deal"],
+            values=submission.values,
+            move_to=submission.move_to,
+            assigned_to=submission.assigned_to,
+            actor=actor,
+        )
+    except ValidationError as exc:
+        typed_name = submission.typed["account"].get("name")
         return render(
-            app,
             crm,
             lead,
-            values=planned["values"],
-            create={t: allowed[t] and CREATED_BY_DEFAULT[t] for t in mapping.TARGETS},
-            existing=planned["existing_account"],
-            move_to=planned["move_to"],
-            assigned_to=lead["assigned_to"],
+            values={},
+            create=submission.create,
+            existing=conversion.existing_account(crm, typed_name, actor),
+            move_to=submission.move_to,
+            assigned_to=submission.assigned_to,
+            typed=submission.typed,
+            errors=exc.errors,
         )
+    toolkit.flash(converted_message(gettext, result))
+    if any(result.moved.values()):
+        toolkit.flash(
+            gettext(
+                "Its comments, attachments and links moved to {number}.", number=result.moved_to
+            )
+        )
+    if result.contact:
+        return toolkit.redirect(f"/r/contact/{result.contact['id']}")
+    return toolkit.redirect(f"/r/account/{result.account['id']}")
 
-    @app.post("/leads/<key>/convert")
-    def convert_submit(key: str):
-        actor = toolkit.actor()
-        lead = crm.records.get("lead", key, actor=actor)
-        submission = read_submission(crm, toolkit.form())
-        try:
-            result = conversion.convert(
-                crm,
-                lead["id"],
-                create_account=submission.create["account"],
-                create_contact=submission.create["contact"],
-                create_deal=submission.create["deal"],
-                values=submission.values,
-                move_to=submission.move_to,
-                assigned_to=submission.assigned_to,
-                actor=actor,
-            )
-        except ValidationError as exc:
-            toolkit.status(422)
-            typed_name = submission.typed["account"].get("name")
-            return render(
-                app,
-                crm,
-                lead,
-                values={},
-                create=submission.create,
-                existing=conversion.existing_account(crm, typed_name, actor),
-                move_to=submission.move_to,
-                assigned_to=submission.assigned_to,
-                typed=submission.typed,
-                errors=exc.errors,
-            )
-        toolkit.flash(converted_message(gettext, result))
-        if any(result.moved.values()):
-            toolkit.flash(
-                gettext(
-                    "Its comments, attachments and links moved to {number}.", number=result.moved_to
-                )
-            )
-        if result.contact:
-            return toolkit.redirect(f"/r/contact/{result.contact['id']}")
-        return toolkit.redirect(f"/r/account/{result.account['id']}")
 
-    @app.post("/api/v1/lead/<key>/convert", api=True)
-    def convert_api(key: str):
-        options = read_api_options()
-        result = conversion.convert(crm, key, **options, actor=toolkit.actor())
-        return toolkit.json_response(result_json(crm, result), 201)
+def convert_api(key: str):
+    crm = toolkit.crm()
+    options = read_api_options()
+    result = conversion.convert(crm, key, **options, actor=toolkit.actor())
+    return toolkit.json_response(result_json(crm, result), 201)
 
 
 def creatable(crm, actor) -> dict[str, bool]:
@@ -165,7 +161,7 @@ def offered_fields(target: str, rt: RecordType) -> set[str]:
     (one choice for all three records) and the links the conversion sets itself."""
     return {
         f.name
-        for f in editable_fields(rt)
+        for f in toolkit.editable_fields(rt)
         if f.name != "assigned_to" and (target, f.name) not in mapping.LINK_FIELDS
     }
 
@@ -181,9 +177,10 @@ def sections(
         own_errors = {k[len(prefix) :]: v for k, v in errors.items() if k.startswith(prefix)}
         widgets = [
             TargetField(
-                **{f.name: getattr(ff, f.name) for f in dataclass_fields(FormField)}, target=target
+                **{f.name: getattr(ff, f.name) for f in dataclass_fields(toolkit.FormField)},
+                target=target,
             )
-            for ff in form_fields(
+            for ff in toolkit.form_fields(
                 crm,
                 rt,
                 presenter,
@@ -210,15 +207,13 @@ def sections(
     return result
 
 
-def stands_out(ff: FormField, rt: RecordType) -> bool:
+def stands_out(ff: toolkit.FormField, rt: RecordType) -> bool:
     """Shown at once rather than under "More fields"."""
     filled = ff.value not in ("", None, False, [])
     return ff.field.required or ff.field.name in rt.list_columns or filled or bool(ff.error)
 
 
-def render(
-    app, crm, lead, *, values, create, existing, move_to, assigned_to, typed=None, errors=None
-):
+def render(crm, lead, *, values, create, existing, move_to, assigned_to, typed=None, errors=None):
     actor = toolkit.actor()
     errors = errors or {}
     allowed = creatable(crm, actor)
@@ -235,14 +230,14 @@ def render(
     )
     placed = {f"{s.target}.{ff.field.name}" for s in built for ff in s.fields + s.more}
     placed |= {f"create_{target}" for target in mapping.TARGETS} | {"move_to"}
-    return app.render(
+    return toolkit.render_form(
         "leads/convert.html",
+        errors=errors,
         lead=lead,
         lead_type=crm.registry.type("lead"),
         present=present,
         sections=built,
         existing=existing,
-        errors=errors,
         general_errors={k: v for k, v in errors.items() if k not in placed},
         counts=activity_counts(crm, lead, actor),
         move_targets=[t for t in conversion.MOVE_TARGETS if allowed[t]],
@@ -274,11 +269,11 @@ def read_submission(crm, form) -> Submission:
     values, typed = {}, {}
     for target in mapping.TARGETS:
         rt = crm.registry.type(target)
-        part = form_part(form, target)
-        typed[target] = submitted_text(rt, part)
+        part = toolkit.sub_form(form, target)
+        typed[target] = toolkit.submitted_text(rt, part)
         if create[target]:
             offered = offered_fields(target, rt)
-            read = read_form(rt, part, presenter)
+            read = toolkit.read_form(rt, part, presenter)
             values[target] = {name: value for name, value in read.items() if name in offered}
     move_to = form.get("move_to") or None
     if move_to in create and not create[move_to]:
@@ -290,19 +285,6 @@ def read_submission(crm, form) -> Submission:
         move_to=move_to,
         assigned_to=form.get("assigned_to") or None,
     )
-
-
-def form_part(form, target: str) -> bottle.MultiDict:
-    """The ``TARGET.*`` inputs of the form, without the prefix, as one record's form."""
-    prefix = target + "."
-    part = bottle.MultiDict()
-    for key in form:
-        for value in form.getall(key):
-            if key == PRESENT_MARK and value.startswith(prefix):
-                part.append(PRESENT_MARK, value[len(prefix) :])
-            elif key.startswith(prefix):
-                part.append(key[len(prefix) :], value)
-    return part
 
 
 def converted_message(gettext, result: conversion.Conversion) -> str:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from crm_core import PermissionDenied, ValidationError, msg
+from crm_core import ValidationError, msg
 from crm_core.schema import text
 from crm_web import toolkit
 
@@ -19,64 +19,63 @@ from . import mapping
 PATH = "/admin/leads/mapping"
 
 
-def register(crm, app) -> None:
+def routes() -> list[toolkit.Route]:
+    """The mapping screen, for ``crm_register_routes``."""
+    return [
+        toolkit.Route("GET", PATH, mapping_page),
+        toolkit.Route("POST", PATH, change_mapping),
+    ]
+
+
+def mapping_page():
+    toolkit.require_admin()
+    query = toolkit.query()
+    chosen = {"lead_field": query.get("lead_field", ""), "target": query.get("target", "")}
+    return render(toolkit.crm(), chosen=chosen)
+
+
+def change_mapping():
+    toolkit.require_admin()
+    crm = toolkit.crm()
     gettext = toolkit.gettext
-
-    @app.get(PATH)
-    def mapping_page():
-        require_admin()
-        query = toolkit.query()
-        chosen = {"lead_field": query.get("lead_field", ""), "target": query.get("target", "")}
-        return render(app, crm, chosen=chosen)
-
-    @app.post(PATH)
-    def change_mapping():
-        require_admin()
-        form = toolkit.form()
-        actor = toolkit.actor()
-        action = form.get("action", "")
-        chosen = {
-            "lead_field": form.get("lead_field", "").strip(),
-            "target": form.get("target", "").strip(),
-        }
-        try:
-            if action == "set":
-                entry = mapping.set_entry(crm, chosen["lead_field"], chosen["target"], actor=actor)
-                message = gettext(
-                    "{target} is now filled from the lead's {lead_field}.",
-                    target=target_label(crm, entry.target),
-                    lead_field=lead_label(crm, entry.lead_field),
-                )
-            elif action == "unset":
-                mapping.unset_entry(crm, chosen["target"], actor=actor)
-                message = gettext(
-                    "{target} is no longer filled from the lead.",
-                    target=target_label(crm, chosen["target"]),
-                )
-            elif action == "reset":
-                mapping.reset(crm, actor=actor)
-                message = gettext("The default mapping applies again.")
-            else:
-                raise ValidationError({"action": msg("choose set, unset or reset")})
-        except ValidationError as exc:
-            toolkit.status(422)
-            return render(app, crm, chosen=chosen, errors=exc.errors, failed=action)
-        toolkit.flash(message)
-        return toolkit.redirect(PATH)
+    form = toolkit.form()
+    actor = toolkit.actor()
+    action = form.get("action", "")
+    chosen = {
+        "lead_field": form.get("lead_field", "").strip(),
+        "target": form.get("target", "").strip(),
+    }
+    try:
+        if action == "set":
+            entry = mapping.set_entry(crm, chosen["lead_field"], chosen["target"], actor=actor)
+            message = gettext(
+                "{target} is now filled from the lead's {lead_field}.",
+                target=target_label(crm, entry.target),
+                lead_field=lead_label(crm, entry.lead_field),
+            )
+        elif action == "unset":
+            mapping.unset_entry(crm, chosen["target"], actor=actor)
+            message = gettext(
+                "{target} is no longer filled from the lead.",
+                target=target_label(crm, chosen["target"]),
+            )
+        elif action == "reset":
+            mapping.reset(crm, actor=actor)
+            message = gettext("The default mapping applies again.")
+        else:
+            raise ValidationError({"action": msg("choose set, unset or reset")})
+    except ValidationError as exc:
+        return render(crm, chosen=chosen, errors=exc.errors, failed=action)
+    toolkit.flash(message)
+    return toolkit.redirect(PATH)
 
 
-def require_admin() -> None:
-    if not toolkit.actor().is_admin:
-        raise PermissionDenied(
-            msg("only administrators may view and change the lead conversion mapping")
-        )
-
-
-def render(app, crm, *, chosen: dict[str, str], errors=None, failed: str = "") -> str:
+def render(crm, *, chosen: dict[str, str], errors=None, failed: str = "") -> str:
     errors = errors or {}
     adding = failed == "set"
-    return app.render(
+    return toolkit.render_form(
         "leads/mapping.html",
+        errors=errors,
         lead_plural=text(crm.registry.type("lead").plural, toolkit.language()),
         rows=lead_rows(crm),
         groups=target_groups(crm),

@@ -83,10 +83,10 @@ def crm_list_views(crm, record_type, actor):
 
 
 @hookimpl
-def crm_register_routes(crm, app):
+def crm_register_routes():
     from . import routes  # imports the web package, which only the web server needs
 
-    routes.register(crm, app)
+    return routes.routes()
 
 
 @hookimpl

@@ -12,8 +12,6 @@ import datetime as dt
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
-import bottle
-
 from crm_core import Conflict, NotFound, PermissionDenied, ValidationError, msg
 from crm_core.query import Condition, Or
 from crm_web import toolkit
@@ -31,175 +29,196 @@ MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", 
 MERGE_SUGGESTIONS = 10
 
 
-def register(crm: CRM, app) -> None:
-    gettext = app.web.gettext
+def routes() -> list[toolkit.Route]:
+    """The plugin's pages, for ``crm_register_routes``."""
+    return [
+        toolkit.Route("GET", "/tickets/dashboard", dashboard_page),
+        toolkit.Route("GET", "/tickets/<key>/split", split_form),
+        toolkit.Route("POST", "/tickets/<key>/split", split),
+        toolkit.Route("GET", "/tickets/<key>/merge", merge_form),
+        toolkit.Route("POST", "/tickets/<key>/merge", merge),
+        toolkit.Route("POST", "/tickets/<key>/to-faq", to_faq),
+    ]
 
-    # -- the support dashboard ---------------------------------------------------------
 
-    @app.get("/tickets/dashboard")
-    def dashboard_page():
-        days = _days(toolkit.query().get("days"))
-        figures = dashboard.support_dashboard(crm, actor=toolkit.actor(), days=days)
-        present = toolkit.presenter()
-        language = toolkit.language()
-        open_codes = queues.open_statuses(crm)
-        by_status = [
-            {**row, "text": present.label(row["label"]), "url": _list_url(status=[row["code"]])}
-            for row in figures["open_by_status"]
-        ]
-        by_priority = [
-            {
-                **row,
-                "text": present.label(row["label"]),
-                "url": _list_url(status=open_codes, priority=[row["code"]]),
-            }
-            for row in figures["open_by_priority"]
-        ]
-        daily = [
-            {**row, "text": row["date"].strftime(DATE_FORMAT.get(language, DATE_FORMAT["en"]))}
-            for row in figures["daily"]
-        ]
-        return app.render(
-            "tickets/dashboard.html",
-            figures=figures,
-            days=days,
-            periods=PERIODS,
-            tickets=crm.registry.type(TYPE),
-            present=present,
-            open_url=_list_url(status=open_codes),
-            by_status=by_status,
-            by_priority=by_priority,
-            daily=daily,
-            status_chart=charts.horizontal_bars([(r["text"], r["count"]) for r in by_status]),
-            priority_chart=charts.horizontal_bars([(r["text"], r["count"]) for r in by_priority]),
-            daily_chart=charts.grouped_columns(
-                [(_day_label(r["date"], language), (r["created"], r["closed"])) for r in daily]
-            ),
-        )
+# -- the support dashboard -------------------------------------------------------------
 
-    # -- split off a ticket (the linked duplicate) -------------------------------------
 
-    @app.get("/tickets/<key>/split")
-    def split_form(key: str):
-        ticket = offered(key, "duplicate")
-        values = {"title": ticket["title"], "description": ticket.get("description") or ""}
-        return app.render("tickets/split.html", ticket=ticket, values=values, errors={})
-
-    @app.post("/tickets/<key>/split")
-    def split(key: str):
-        ticket = offered(key, "duplicate")
-        form = toolkit.form()
-        values = {
-            "title": form.get("title", "").strip(),
-            "description": form.get("description", "").replace("\r\n", "\n").strip() or None,
+def dashboard_page():
+    crm = toolkit.crm()
+    days = _days(toolkit.query().get("days"))
+    figures = dashboard.support_dashboard(crm, actor=toolkit.actor(), days=days)
+    present = toolkit.presenter()
+    language = toolkit.language()
+    open_codes = queues.open_statuses(crm)
+    by_status = [
+        {**row, "text": present.label(row["label"]), "url": _list_url(status=[row["code"]])}
+        for row in figures["open_by_status"]
+    ]
+    by_priority = [
+        {
+            **row,
+            "text": present.label(row["label"]),
+            "url": _list_url(status=open_codes, priority=[row["code"]]),
         }
+        for row in figures["open_by_priority"]
+    ]
+    daily = [
+        {**row, "text": row["date"].strftime(DATE_FORMAT.get(language, DATE_FORMAT["en"]))}
+        for row in figures["daily"]
+    ]
+    return toolkit.render(
+        "tickets/dashboard.html",
+        figures=figures,
+        days=days,
+        periods=PERIODS,
+        tickets=crm.registry.type(TYPE),
+        present=present,
+        open_url=_list_url(status=open_codes),
+        by_status=by_status,
+        by_priority=by_priority,
+        daily=daily,
+        status_chart=charts.horizontal_bars([(r["text"], r["count"]) for r in by_status]),
+        priority_chart=charts.horizontal_bars([(r["text"], r["count"]) for r in by_priority]),
+        daily_chart=charts.grouped_columns(
+            [(_day_label(r["date"], language), (r["created"], r["closed"])) for r in daily]
+        ),
+    )
+
+
+# -- split off a ticket (the linked duplicate) -----------------------------------------
+
+
+def split_form(key: str):
+    ticket = _offered(key, "duplicate")
+    values = {"title": ticket["title"], "description": ticket.get("description") or ""}
+    return toolkit.render_form("tickets/split.html", ticket=ticket, values=values)
+
+
+def split(key: str):
+    ticket = _offered(key, "duplicate")
+    form = toolkit.form()
+    values = {
+        "title": form.get("title", "").strip(),
+        "description": form.get("description", "").replace("\r\n", "\n").strip() or None,
+    }
+    try:
+        copy = actions.duplicate(toolkit.crm(), ticket["id"], actor=toolkit.actor(), values=values)
+    except ValidationError as exc:
+        shown = {name: value or "" for name, value in values.items()}
+        return toolkit.render_form(
+            "tickets/split.html", errors=exc.errors, ticket=ticket, values=shown
+        )
+    toolkit.flash(
+        toolkit.gettext(
+            "{number} was split off from {original}.",
+            number=copy["number"],
+            original=ticket["number"],
+        )
+    )
+    return toolkit.redirect(f"/r/{TYPE}/{copy['id']}")
+
+
+# -- merge into another ticket ---------------------------------------------------------
+
+
+def merge_form(key: str):
+    return _merge_page(_offered(key, "merge"))
+
+
+def merge(key: str):
+    ticket = _offered(key, "merge")
+    into = toolkit.form().get("into", "").strip()
+    gettext = toolkit.gettext
+    if not into:
+        error = gettext("Give the number of the ticket to keep.")
+    else:
         try:
-            copy = actions.duplicate(crm, ticket["id"], actor=toolkit.actor(), values=values)
-        except ValidationError as exc:
-            bottle.response.status = 422
-            shown = {name: value or "" for name, value in values.items()}
-            return app.render("tickets/split.html", ticket=ticket, values=shown, errors=exc.errors)
-        toolkit.flash(
-            gettext(
-                "{number} was split off from {original}.",
-                number=copy["number"],
-                original=ticket["number"],
-            )
-        )
-        return toolkit.redirect(f"/r/{TYPE}/{copy['id']}")
-
-    # -- merge into another ticket -----------------------------------------------------
-
-    def merge_page(ticket: dict[str, Any], into: str = "", error: str | None = None) -> str:
-        return app.render(
-            "tickets/merge.html",
-            ticket=ticket,
-            into=into,
-            error=error,
-            suggestions=_merge_suggestions(crm, ticket),
-        )
-
-    @app.get("/tickets/<key>/merge")
-    def merge_form(key: str):
-        return merge_page(offered(key, "merge"))
-
-    @app.post("/tickets/<key>/merge")
-    def merge(key: str):
-        ticket = offered(key, "merge")
-        into = toolkit.form().get("into", "").strip()
-        if not into:
-            error = gettext("Give the number of the ticket to keep.")
+            survivor = actions.merge(toolkit.crm(), ticket["id"], into, actor=toolkit.actor())
+        except NotFound:
+            error = gettext("There is no ticket {number}, or you may not see it.", number=into)
+        except (ValidationError, Conflict, PermissionDenied) as exc:
+            error = exc.message
         else:
-            try:
-                survivor = actions.merge(crm, ticket["id"], into, actor=toolkit.actor())
-            except NotFound:
-                error = gettext("There is no ticket {number}, or you may not see it.", number=into)
-            except (ValidationError, Conflict, PermissionDenied) as exc:
-                error = exc.message
-            else:
-                toolkit.flash(
-                    gettext(
-                        "{number} was merged into this ticket and closed.",
-                        number=ticket["number"],
-                    )
+            toolkit.flash(
+                gettext(
+                    "{number} was merged into this ticket and closed.",
+                    number=ticket["number"],
                 )
-                return toolkit.redirect(f"/r/{TYPE}/{survivor['id']}")
-        bottle.response.status = 422
-        return merge_page(ticket, into, error)
+            )
+            return toolkit.redirect(f"/r/{TYPE}/{survivor['id']}")
+    return _merge_page(ticket, into, error)
 
-    # -- convert to FAQ ----------------------------------------------------------------
 
-    @app.post("/tickets/<key>/to-faq")
-    def to_faq(key: str):
-        ticket = ticket_of(key)
-        back = f"/r/{TYPE}/{ticket['id']}"
-        try:
-            faq = actions.to_faq(crm, ticket["id"], actor=toolkit.actor())
-        except ValidationError as exc:
-            message = gettext(exc.message)
-            if "solution" in exc.errors:
-                message = gettext("Write the solution first: it becomes the FAQ answer.")
-            toolkit.flash(message, "error")
-            return toolkit.redirect(back)
-        except (Conflict, PermissionDenied) as exc:
-            # Translated now: a flash travels in a cookie as plain text.
-            toolkit.flash(gettext(exc.message), "error")
-            return toolkit.redirect(back)
-        toolkit.flash(
+def _merge_page(ticket: dict[str, Any], into: str = "", error: str | None = None) -> str:
+    return toolkit.render_form(
+        "tickets/merge.html",
+        error=error,
+        ticket=ticket,
+        into=into,
+        suggestions=_merge_suggestions(toolkit.crm(), ticket),
+    )
+
+
+# -- convert to FAQ --------------------------------------------------------------------
+
+
+def to_faq(key: str):
+    ticket = _ticket_of(key)
+    back = f"/r/{TYPE}/{ticket['id']}"
+    gettext = toolkit.gettext
+    try:
+        faq = actions.to_faq(toolkit.crm(), ticket["id"], actor=toolkit.actor())
+    except ValidationError as exc:
+        message = gettext(exc.message)
+        if "solution" in exc.errors:
+            message = gettext("Write the solution first: it becomes the FAQ answer.")
+        toolkit.flash(message, "error")
+        return toolkit.redirect(back)
+    except (Conflict, PermissionDenied) as exc:
+        # Translated now: a flash travels in a cookie as plain text.
+        toolkit.flash(gettext(exc.message), "error")
+        return toolkit.redirect(back)
+    toolkit.flash(
+        gettext(
+            "{number} was made from this ticket as a draft: check it and publish it.",
+            number=faq["number"],
+        )
+    )
+    return toolkit.redirect(f"/r/{actions.FAQ}/{faq['id']}")
+
+
+# -- helpers ---------------------------------------------------------------------------
+
+
+def _ticket_of(key: str) -> dict[str, Any]:
+    return toolkit.crm().records.get(TYPE, key, actor=toolkit.actor())
+
+
+def _offered(key: str, action: str) -> dict[str, Any]:
+    """The ticket, if ``action`` is one the user may take on it."""
+    crm = toolkit.crm()
+    gettext = toolkit.gettext
+    ticket = _ticket_of(key)
+    if action == "merge" and ticket.get("merged_into"):
+        target = crm.records.get(TYPE, ticket["merged_into"], include_deleted=True)
+        raise Conflict(
             gettext(
-                "{number} was made from this ticket as a draft: check it and publish it.",
-                number=faq["number"],
+                "{number} was merged into {other} already.",
+                number=ticket["number"],
+                other=target["number"],
             )
         )
-        return toolkit.redirect(f"/r/{actions.FAQ}/{faq['id']}")
-
-    # -- helpers -----------------------------------------------------------------------
-
-    def ticket_of(key: str) -> dict[str, Any]:
-        return crm.records.get(TYPE, key, actor=toolkit.actor())
-
-    def offered(key: str, action: str) -> dict[str, Any]:
-        """The ticket, if ``action`` is one the user may take on it."""
-        ticket = ticket_of(key)
-        if action == "merge" and ticket.get("merged_into"):
-            target = crm.records.get(TYPE, ticket["merged_into"], include_deleted=True)
-            raise Conflict(
-                gettext(
-                    "{number} was merged into {other} already.",
-                    number=ticket["number"],
-                    other=target["number"],
-                )
+    if action not in actions.available(crm, ticket, toolkit.actor()):
+        if action == "merge":
+            message = gettext(
+                "You may not change {number}, so you cannot merge it.",
+                number=ticket["number"],
             )
-        if action not in actions.available(crm, ticket, toolkit.actor()):
-            if action == "merge":
-                message = gettext(
-                    "You may not change {number}, so you cannot merge it.",
-                    number=ticket["number"],
-                )
-            else:
-                message = gettext("You may not create tickets, so you cannot split this one.")
-            raise PermissionDenied(message)
-        return ticket
+        else:
+            message = gettext("You may not create tickets, so you cannot split this one.")
+        raise PermissionDenied(message)
+    return ticket
 
 
 def _days(raw: str | None) -> int:

@@ -6,13 +6,16 @@ import bottle
 
 from crm_core.errors import ValidationError
 
+from .. import toolkit
 from ..state import current, flash
 
 
 def register(app: bottle.Bottle, web) -> None:
     crm = web.crm
 
-    def page(**extra):
+    def page(refused: str | None = None, errors=None, **extra):
+        """The account page; ``refused`` names the form whose ``errors`` are shown
+        (``profile``, ``password``, ``token``)."""
         state = current()
         user = crm.directory.get_user(state.actor.id)
         context = {
@@ -23,7 +26,9 @@ def register(app: bottle.Bottle, web) -> None:
             "new_token": None,
         }
         context.update(extra)
-        return web.render("account.html", **context)
+        if refused:
+            context[f"{refused}_errors"] = errors
+        return toolkit.render_form("account.html", errors=errors, **context)
 
     @app.get("/account")
     def account():
@@ -42,8 +47,7 @@ def register(app: bottle.Bottle, web) -> None:
                 actor=state.actor,
             )
         except ValidationError as exc:
-            bottle.response.status = 422
-            return page(profile_errors=exc.errors)
+            return page("profile", exc.errors)
         state.language = form.get("language", state.language)
         flash(web.gettext("Your profile was saved."))
         return bottle.redirect("/account")
@@ -54,10 +58,8 @@ def register(app: bottle.Bottle, web) -> None:
         state = current()
         new = form.get("new_password", "")
         if new != form.get("confirm_password", ""):
-            bottle.response.status = 422
-            return page(
-                password_errors={"confirm_password": web.gettext("The two new passwords differ.")}
-            )
+            differ = {"confirm_password": web.gettext("The two new passwords differ.")}
+            return page("password", differ)
         try:
             crm.directory.set_password(
                 state.actor.id,
@@ -67,8 +69,7 @@ def register(app: bottle.Bottle, web) -> None:
                 keep_session_hash=state.session.token_hash if state.session else None,
             )
         except ValidationError as exc:
-            bottle.response.status = 422
-            return page(password_errors=exc.errors)
+            return page("password", exc.errors)
         flash(web.gettext("Your password was changed; your other sessions were signed out."))
         return bottle.redirect("/account")
 
@@ -79,8 +80,7 @@ def register(app: bottle.Bottle, web) -> None:
         try:
             token, _ = crm.sessions.create_api_token(state.actor.id, form.get("name", ""))
         except ValidationError as exc:
-            bottle.response.status = 422
-            return page(token_errors=exc.errors)
+            return page("token", exc.errors)
         return page(new_token=token)
 
     @app.post("/account/tokens/<token_id:int>/revoke")

@@ -6,17 +6,12 @@ from __future__ import annotations
 import bottle
 
 from crm_core.builtin.permissions import PERMISSION_MODES
-from crm_core.errors import PermissionDenied, ValidationError
+from crm_core.errors import ValidationError
 from crm_core.i18n import msg
 from crm_core.plugins import hooks_of
 
+from .. import toolkit
 from ..state import current, flash
-
-
-def require_admin() -> None:
-    actor = current().actor
-    if actor is None or not actor.is_admin:
-        raise PermissionDenied(msg("only administrators may open the administration screens"))
 
 
 def register(app: bottle.Bottle, web) -> None:
@@ -25,7 +20,7 @@ def register(app: bottle.Bottle, web) -> None:
     def admin_route(path: str, method: str = "GET"):
         def decorate(function):
             def guarded(*args, **kwargs):
-                require_admin()
+                toolkit.require_admin()
                 return function(*args, **kwargs)
 
             guarded.__name__ = function.__name__
@@ -86,12 +81,12 @@ def register(app: bottle.Bottle, web) -> None:
 
     def fields_page(type_name: str, errors=None, submitted=None):
         rt = crm.registry.type(type_name)
-        return web.render(
+        return toolkit.render_form(
             "admin/fields.html",
+            errors=errors,
             rt=rt,
             field_types=sorted(n for n, t in crm.registry.field_types.items() if t.custom_allowed),
             types=sorted(crm.registry.types),
-            errors=errors or {},
             submitted=submitted or {},
         )
 
@@ -120,7 +115,6 @@ def register(app: bottle.Bottle, web) -> None:
                 actor=current().actor,
             )
         except ValidationError as exc:
-            bottle.response.status = 422
             return fields_page(type_name, exc.errors, dict(form))
         flash(web.gettext("The field {name} was added.", name=field.name))
         return bottle.redirect(f"/admin/fields/{type_name}")
@@ -150,7 +144,6 @@ def register(app: bottle.Bottle, web) -> None:
                     actor=actor,
                 )
             except ValidationError as exc:
-                bottle.response.status = 422
                 return fields_page(type_name, {f"{name}.{k}": v for k, v in exc.errors.items()})
         flash(web.gettext("The field {name} was updated.", name=name))
         return bottle.redirect(f"/admin/fields/{type_name}")
@@ -162,8 +155,8 @@ def register(app: bottle.Bottle, web) -> None:
         return web.render("admin/picklists_index.html", names=crm.picklists.names())
 
     def picklist_page(name: str, errors=None):
-        return web.render(
-            "admin/picklist.html", picklist=crm.picklists.describe(name), errors=errors or {}
+        return toolkit.render_form(
+            "admin/picklist.html", errors=errors, picklist=crm.picklists.describe(name)
         )
 
     @admin_route("/admin/picklists/<name>")
@@ -210,18 +203,17 @@ def register(app: bottle.Bottle, web) -> None:
             else:
                 raise ValidationError({"action": "unknown action"})
         except ValidationError as exc:
-            bottle.response.status = 422
             return picklist_page(name, exc.errors)
         return bottle.redirect(f"/admin/picklists/{name}")
 
     # -- users and groups ---------------------------------------------------------------
 
     def users_page(errors=None, submitted=None):
-        return web.render(
+        return toolkit.render_form(
             "admin/users.html",
+            errors=errors,
             users=crm.directory.list_users(),
             groups=crm.directory.list_groups(),
-            errors=errors or {},
             submitted=submitted or {},
         )
 
@@ -243,7 +235,6 @@ def register(app: bottle.Bottle, web) -> None:
                 actor=current().actor,
             )
         except ValidationError as exc:
-            bottle.response.status = 422
             return users_page(exc.errors, dict(form))
         flash(web.gettext("User {login} was added.", login=user["login"]))
         return bottle.redirect("/admin/users")
@@ -266,7 +257,6 @@ def register(app: bottle.Bottle, web) -> None:
             else:
                 raise ValidationError({"action": "unknown action"})
         except ValidationError as exc:
-            bottle.response.status = 422
             return users_page({f"user{user_id}.{k}": v for k, v in exc.errors.items()})
         return bottle.redirect("/admin/users")
 
@@ -278,7 +268,6 @@ def register(app: bottle.Bottle, web) -> None:
                 form.get("name", ""), form.get("description", ""), actor=current().actor
             )
         except ValidationError as exc:
-            bottle.response.status = 422
             return users_page({f"group.{k}": v for k, v in exc.errors.items()})
         return bottle.redirect("/admin/users#groups")
 
@@ -310,11 +299,10 @@ def register(app: bottle.Bottle, web) -> None:
                 actor=current().actor,
             )
         except ValidationError as exc:
-            bottle.response.status = 422
-            return web.render(
+            return toolkit.render_form(
                 "admin/numbering.html",
-                rows=crm.numbering.settings(),
                 errors={f"{type_name}.{k}": v for k, v in exc.errors.items()},
+                rows=crm.numbering.settings(),
             )
         flash(web.gettext("Numbering of {type} was changed.", type=type_name))
         return bottle.redirect("/admin/numbering")

@@ -5,7 +5,8 @@ from __future__ import annotations
 import bottle
 
 from .. import toolkit
-from ..security import LANGUAGE_COOKIE, SESSION_COOKIE, is_secure, login_csrf_token, safe_path
+from ..security import LANGUAGE_COOKIE, is_secure, login_csrf_token, safe_path
+from ..signin import SESSION_COOKIE
 from ..state import current
 
 
