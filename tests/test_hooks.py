@@ -12,7 +12,7 @@ from click.testing import CliRunner
 from crm_core import Conflict, ValidationError, hookimpl
 from crm_core.actors import Actor
 from crm_core.fieldtypes import FieldError, TextType
-from crm_core.plugins import discover, enable, plugin_manager
+from crm_core.plugins import check_settings, discover, enable, plugin_manager
 from crm_core.query import Condition
 from crm_core.runtime import CRM, collect_schema
 from crm_web.app import create_app
@@ -245,6 +245,7 @@ def books(write_config, recorder, extra_plugins, monkeypatch):
     pm.register(PageCounts(), name="pagecounts")
     for extra in extra_plugins:
         pm.register(extra)
+    check_settings(config, plugins, pm)
     base = collect_schema(pm, ["recorder"])
     crm = CRM(config, available, plugins, pm, base, "inline").open()
     yield crm
@@ -411,9 +412,9 @@ def test_after_commit_sees_the_transaction_and_nothing_of_a_rollback(books, reco
     assert [b["title"] for b in books.records.list("book").records] == ["One"]
 
 
-def test_register_commands_adds_to_the_command_line(recorder):
+def test_register_commands_adds_to_the_command_line(books):
     group = click.Group()
-    recorder.crm_register_commands(group)
+    books.hook.crm_register_commands(cli=group)
     assert CliRunner().invoke(group, ["books-count"]).output == "lots of books\n"
 
 
