@@ -205,6 +205,19 @@ def crm_permission_check(crm, record_type, record, actor, action):
     objection."""
 
 
+@hookspec
+def crm_admin_check(crm, actor, action):
+    """Answer whether ``actor`` may do an administrative ``action`` (one on no record:
+    ``"administer"`` for picklists, fields, numbering, users, access settings and admin
+    screens), asked by ``crm.access.can(actor, action)`` / ``crm.access.require``.
+
+    Return ``True`` to grant, ``False`` (or a message saying why) to refuse, ``None`` for no
+    opinion. Unlike :func:`crm_permission_check`, nothing is allowed by default: the action
+    is allowed when some plugin grants it and none refuses. The core grants administrators
+    every administrative action (:mod:`crm_core.builtin.permissions`).
+    """
+
+
 # -- web ---------------------------------------------------------------------------------
 
 

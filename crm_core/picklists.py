@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from . import clock
 from .actors import SYSTEM, Actor
-from .errors import Conflict, NotFound, PermissionDenied, ValidationError
+from .errors import Conflict, NotFound, ValidationError
 from .i18n import msg
 from .schema import CUSTOM_PREFIX, Picklist
 from .storage.entities import table_name
@@ -368,10 +368,8 @@ class Picklists:
             row = tx.snapshot.system.PicklistValue(picklist=name, code=code, custom=False)
         row.set(**changes)
 
-    @staticmethod
-    def _require_admin(actor: Actor) -> None:
-        if not actor.is_admin:
-            raise PermissionDenied(msg("only administrators may change picklists"))
+    def _require_admin(self, actor: Actor) -> None:
+        self.crm.access.require(actor, "administer")
 
 
 def _codes(default: Any) -> list[str]:

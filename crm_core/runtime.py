@@ -19,6 +19,7 @@ from typing import Any
 import pluggy
 
 from . import plugins as plugin_loading
+from .access import Access
 from .attachments import Attachments
 from .comments import Comments
 from .config import Config, load
@@ -70,6 +71,7 @@ class CRM:
         self.store = Store(config.database_url, base)
         self.store.after_commit = self._after_commit
         self.records = RecordsService(self)
+        self.access = Access(self)
         self.numbering = Numbering(self)
         self.directory = Directory(self)
         self.comments = Comments(self)

@@ -114,15 +114,15 @@ MAPPING_LINK = {
 
 
 @hookimpl
-def crm_menu_items(actor):
-    if not actor.is_admin:
+def crm_menu_items(crm, actor):
+    if not crm.access.can(actor, "administer"):
         return None
     return [{**MAPPING_LINK, "section": "admin"}]
 
 
 @hookimpl
-def crm_list_actions(record_type, actor):
-    if record_type.name != "lead" or not actor.is_admin:
+def crm_list_actions(crm, record_type, actor):
+    if record_type.name != "lead" or not crm.access.can(actor, "administer"):
         return None
     return [MAPPING_LINK]
 
