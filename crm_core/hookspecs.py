@@ -9,6 +9,10 @@ Closed" can be as short as::
         if record_type.name == "ticket" and changes.get("status", (None, None))[1] == "closed":
             ...
 
+Rules for the record types of one's own are written without that check, as methods of a
+rules object returned from :func:`crm_record_rules`; the global hooks stay for work across
+types.
+
 Arguments that recur:
 
 ``crm``
@@ -61,6 +65,21 @@ def crm_extend_record_types(types):
     name, picklist)``; ``types.has(type_name)`` tells whether a type is registered. Runs after
     every plugin's ``crm_register_record_types`` and before the storage mapping is built. A
     field or relation the type already has is refused, naming the extending plugin.
+    """
+
+
+@hookspec
+def crm_record_rules():
+    """Return ``{type_name: rules}``: rules for record types, so record hooks need no
+    ``if record_type.name == ...``. ``rules`` is any object with some of the methods
+    ``validate``, ``before_save``, ``after_save``, ``before_delete``, ``after_delete``,
+    ``after_restore``, ``after_link``, ``after_unlink``, ``after_comment``, ``autonumber``,
+    ``default_filter``, ``find_duplicates``, ``find_duplicates_many``, ``permission_filter``,
+    ``permission_check``, ``list_views``, ``list_actions``, ``record_actions`` and
+    ``record_panels``; each is called where the ``crm_``-prefixed hook of its name is,
+    for records of its type only, takes any subset of that hook's arguments and answers as
+    the hook's implementation would. Asked once, when the CRM is built; rules for a type
+    that is not registered never run. See :mod:`crm_core.builtin.record_rules`.
     """
 
 
@@ -223,7 +242,7 @@ def crm_admin_check(crm, actor, action):
 
 @hookspec
 def crm_register_routes(crm, app):
-    """Add routes to the Bottle ``app`` (a :class:`crm_web.routing.PluginRoutes`) with
+    """Add routes to the Bottle ``app`` (a :class:`crm_web.app.PluginRoutes`) with
     ``app.route(...)``, ``app.get/post`` or ``app.mount(prefix, subapp)``."""
 
 

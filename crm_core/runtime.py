@@ -21,6 +21,7 @@ import pluggy
 from . import plugins as plugin_loading
 from .access import Access
 from .attachments import Attachments
+from .builtin.record_rules import collect_rules
 from .comments import Comments
 from .config import Config, load
 from .csvio import CSVTransfer
@@ -66,6 +67,7 @@ class CRM:
         self.plugins = plugins
         self.pm = pm
         self.hook = pm.hook
+        self.record_rules = collect_rules(pm)
         self.base = base
         self.debug = debug
         self.store = Store(config.database_url, base)

@@ -2,6 +2,7 @@
 administrators granted by the core's own rule) and for records (the permission hooks)."""
 
 import pytest
+from hookcheck import calls_hooks, named_hooks_are_called  # noqa: F401
 
 from crm_core import NotFound, PermissionDenied, hookimpl
 from crm_core.actors import SYSTEM
@@ -20,6 +21,7 @@ class PicklistKeeper:
         return True if actor.login == self.keeper and action == "administer" else None
 
 
+@calls_hooks("crm_admin_check")
 def test_administrators_administer_and_nobody_else(gadgets, staff):
     gadgets.directory.add_user("chief", "Chief", role="admin")
     chief = gadgets.directory.actor_for("chief")
