@@ -217,7 +217,7 @@ class Comments:
         if comment.internal and actor.kind == "contact":
             raise NotFound(msg("comment {id} not found", id=comment_id))
         record = self.crm.records.get(comment.record_type, comment.record_id, actor=actor)
-        if comment.author != actor.ref and not actor.is_admin:
+        if comment.author != actor.ref and not self.crm.access.can(actor, "administer"):
             raise PermissionDenied(
                 msg("only the author of a comment (or an administrator) may change it")
             )

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 from . import clock
 from .actors import SYSTEM, Actor
 from .csvio import guard_formula
-from .errors import Conflict, NotFound, PermissionDenied, ValidationError
+from .errors import Conflict, NotFound, ValidationError
 from .fieldtypes import FieldError
 from .i18n import msg
 from .picklists import CODE_RE, code_from_label
@@ -433,10 +433,8 @@ class CustomFields:
             )
         return field
 
-    @staticmethod
-    def _require_admin(actor: Actor) -> None:
-        if not actor.is_admin:
-            raise PermissionDenied(msg("only administrators may change fields"))
+    def _require_admin(self, actor: Actor) -> None:
+        self.crm.access.require(actor, "administer")
 
 
 def _taken(type_name: str, field_name: str) -> str:

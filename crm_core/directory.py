@@ -15,7 +15,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 
 from . import clock
 from .actors import SYSTEM, Actor
-from .errors import Conflict, NotFound, PermissionDenied, ValidationError
+from .errors import Conflict, NotFound, ValidationError
 from .fieldtypes import EMAIL_RE, OWNER_RE, fits_id
 from .i18n import msg
 from .storage import accounts, sign_in
@@ -122,10 +122,8 @@ class Directory:
         with self.store.transaction() as tx:
             user = self._find(tx, key, for_update=True)
             is_self = actor.kind == "user" and actor.id == user.id
-            if not (actor.is_admin or (is_self and not {"role", "active"} & set(changes))):
-                raise PermissionDenied(
-                    msg("only administrators may change other users, roles and access")
-                )
+            if not (is_self and not {"role", "active"} & set(changes)):
+                self.crm.access.require(actor, "administer")
             errors = self._check_profile(
                 changes.get("email"), changes.get("role"), changes.get("language")
             )
@@ -183,8 +181,8 @@ class Directory:
                     user.password_hash, current_password
                 ):
                     raise ValidationError({"current_password": msg("is not your current password")})
-            elif not actor.is_admin:
-                raise PermissionDenied(msg("only administrators may set other users' passwords"))
+            else:
+                self.crm.access.require(actor, "administer")
             accounts.set_password_hash(tx, user.id, _hasher.hash(password))
             sign_in.delete_sessions_of(tx, user.id, keep=keep_session_hash)
             if not is_self:
@@ -258,10 +256,8 @@ class Directory:
             "created_at": user.created_at,
         }
 
-    @staticmethod
-    def _require_admin(actor: Actor) -> None:
-        if not actor.is_admin:
-            raise PermissionDenied(msg("only administrators may manage users and groups"))
+    def _require_admin(self, actor: Actor) -> None:
+        self.crm.access.require(actor, "administer")
 
     # -- groups -------------------------------------------------------------------------
 

@@ -9,6 +9,10 @@ Closed" can be as short as::
         if record_type.name == "ticket" and changes.get("status", (None, None))[1] == "closed":
             ...
 
+Rules for the record types of one's own are written without that check, as methods of a
+rules object returned from :func:`crm_record_rules`; the global hooks stay for work across
+types.
+
 Arguments that recur:
 
 ``crm``
@@ -61,6 +65,21 @@ def crm_extend_record_types(types):
     name, picklist)``; ``types.has(type_name)`` tells whether a type is registered. Runs after
     every plugin's ``crm_register_record_types`` and before the storage mapping is built. A
     field or relation the type already has is refused, naming the extending plugin.
+    """
+
+
+@hookspec
+def crm_record_rules():
+    """Return ``{type_name: rules}``: rules for record types, so record hooks need no
+    ``if record_type.name == ...``. ``rules`` is any object with some of the methods
+    ``validate``, ``before_save``, ``after_save``, ``before_delete``, ``after_delete``,
+    ``after_restore``, ``after_link``, ``after_unlink``, ``after_comment``, ``autonumber``,
+    ``default_filter``, ``find_duplicates``, ``find_duplicates_many``, ``permission_filter``,
+    ``permission_check``, ``list_views``, ``list_actions``, ``record_actions`` and
+    ``record_panels``; each is called where the ``crm_``-prefixed hook of its name is,
+    for records of its type only, takes any subset of that hook's arguments and answers as
+    the hook's implementation would. Asked once, when the CRM is built; rules for a type
+    that is not registered never run. See :mod:`crm_core.builtin.record_rules`.
     """
 
 
@@ -203,6 +222,19 @@ def crm_permission_check(crm, record_type, record, actor, action):
     """Return ``False`` (or a message saying why) to forbid ``action`` (``"view"``,
     ``"create"``, ``"edit"``, ``"delete"``) on one record, ``True`` or ``None`` to have no
     objection."""
+
+
+@hookspec
+def crm_admin_check(crm, actor, action):
+    """Answer whether ``actor`` may do an administrative ``action`` (one on no record:
+    ``"administer"`` for picklists, fields, numbering, users, access settings and admin
+    screens), asked by ``crm.access.can(actor, action)`` / ``crm.access.require``.
+
+    Return ``True`` to grant, ``False`` (or a message saying why) to refuse, ``None`` for no
+    opinion. Unlike :func:`crm_permission_check`, nothing is allowed by default: the action
+    is allowed when some plugin grants it and none refuses. The core grants administrators
+    every administrative action (:mod:`crm_core.builtin.permissions`).
+    """
 
 
 # -- web ---------------------------------------------------------------------------------

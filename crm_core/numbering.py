@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from .actors import SYSTEM, Actor
-from .errors import PermissionDenied, ValidationError
+from .errors import ValidationError
 from .i18n import msg
 from .schema import PREFIX_RE, RecordType
 from .storage import counters
@@ -64,8 +64,7 @@ class Numbering:
         actor: Actor = SYSTEM,
     ) -> dict:
         """Change a type's prefix and/or next number (administrators; never backwards)."""
-        if not actor.is_admin:
-            raise PermissionDenied(msg("only administrators may change numbering"))
+        self.crm.access.require(actor, "administer")
         with self.crm.store.transaction() as tx:
             rt = tx.registry.type(type_name)
             current_prefix, current_next = self.current(tx, rt)

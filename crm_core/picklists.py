@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from . import clock
 from .actors import SYSTEM, Actor
-from .errors import Conflict, NotFound, PermissionDenied, ValidationError
+from .errors import Conflict, NotFound, ValidationError
 from .i18n import msg
 from .schema import CUSTOM_PREFIX, Picklist
 from .storage import schema_ops
@@ -361,10 +361,8 @@ class Picklists:
         if not schema_ops.update_picklist_value(tx, name, code, **changes):
             schema_ops.insert_picklist_value(tx, name, code, custom=False, **changes)
 
-    @staticmethod
-    def _require_admin(actor: Actor) -> None:
-        if not actor.is_admin:
-            raise PermissionDenied(msg("only administrators may change picklists"))
+    def _require_admin(self, actor: Actor) -> None:
+        self.crm.access.require(actor, "administer")
 
 
 def _codes(default: Any) -> list[str]:

@@ -15,6 +15,7 @@ import importlib
 import importlib.metadata
 import pkgutil
 import traceback
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
@@ -90,8 +91,9 @@ def discover() -> dict[str, PluginInfo]:
 def enable(
     config: Config, available: dict[str, PluginInfo], debug: bool = False
 ) -> list[PluginInfo]:
-    """Import the enabled plugins, check their requirements and settings, and return them in
-    dependency order (a plugin after everything it requires)."""
+    """Import the enabled plugins, check their requirements, and return them in dependency
+    order (a plugin after everything it requires). Their settings are checked once they are
+    registered (:func:`check_settings`)."""
     for name in config.enabled:
         if name not in available:
             raise ConfigError(
@@ -125,14 +127,17 @@ def enable(
                     f"{config.path}: [crm] enabled: plugin {info.name!r} requires {needed!r}, "
                     f"which is not enabled; add {needed!r} to [crm] enabled"
                 )
-    ordered = _dependency_order(config, enabled)
-    for info in ordered:
-        schema_hook = getattr(info.module, "crm_config_schema", None)
-        schema = schema_hook() if schema_hook else None
+    return _dependency_order(config, enabled)
+
+
+def check_settings(config: Config, plugins: list[PluginInfo], pm: pluggy.PluginManager) -> None:
+    """Check each enabled plugin's ``[plugins.NAME]`` table against the schema it returns
+    from ``crm_config_schema`` and keep the validated values in ``PluginInfo.settings``."""
+    schemas = dict(call_by_plugin(pm, "crm_config_schema"))
+    for info in plugins:
         info.settings = validate_plugin_settings(
-            config.path, info.name, schema, config.plugin_tables.get(info.name, {})
+            config.path, info.name, schemas.get(info.name), config.plugin_tables.get(info.name, {})
         )
-    return ordered
 
 
 def _import(info: PluginInfo, debug: bool) -> ModuleType:
@@ -221,18 +226,65 @@ def hooks_of(pm: pluggy.PluginManager, name: str) -> list[str]:
     )
 
 
-def call_each(
-    pm: pluggy.PluginManager, hook_name: str, order: list[str], **kwargs: Any
+@dataclass(frozen=True)
+class PluginCall:
+    """One plugin's share of a hook: calling it runs that plugin's implementation through
+    pluggy, inside every wrapper of the hook (``hookwrapper=True`` or ``wrapper=True``)."""
+
+    plugin: str
+    caller: pluggy.HookCaller
+    firstresult: bool
+
+    def __call__(self, **kwargs: Any) -> Any:
+        """The plugin's result (``None`` when it returned nothing)."""
+        outcome = self.caller(**kwargs)
+        if self.firstresult:
+            return outcome
+        return outcome[0] if outcome else None
+
+
+def hook_by_plugin(
+    pm: pluggy.PluginManager, hook_name: str, order: Sequence[str] = ()
+) -> list[PluginCall]:
+    """A hook split into one call per plugin that implements it, for a caller that must
+    know whose result is whose (record types, demo data, routes) or give each plugin its
+    own arguments.
+
+    The calls go through pluggy (:meth:`pluggy.PluginManager.subset_hook_caller`), so an
+    implementation may take any subset of the hook's arguments and the hook's wrappers run
+    around each call. Plugins come in registration order, which is dependency order (the
+    core's own plugins first, then the enabled ones as :func:`enable` orders them, then any
+    registered by hand); plugins named in ``order`` come after the others, in that order.
+    ``tryfirst`` puts a plugin before the rest, ``trylast`` after them.
+    """
+    caller: pluggy.HookCaller = getattr(pm.hook, hook_name)
+    implementations = [
+        impl for impl in caller.get_hookimpls() if not (impl.hookwrapper or impl.wrapper)
+    ]
+    registered = [name for name, _ in pm.list_name_plugin()]
+    rank = {name: index for index, name in enumerate(registered)}
+    rank.update({name: len(registered) + index for index, name in enumerate(order)})
+
+    def position(impl: pluggy.HookImpl) -> tuple[int, int]:
+        urgency = 0 if impl.tryfirst else 2 if impl.trylast else 1
+        return urgency, rank.get(impl.plugin_name, len(rank))
+
+    implementations.sort(key=position)
+    firstresult = bool(caller.spec and caller.spec.opts.get("firstresult"))
+    everyone = [impl.plugin for impl in implementations]
+    return [
+        PluginCall(
+            impl.plugin_name,
+            pm.subset_hook_caller(hook_name, [p for p in everyone if p is not impl.plugin]),
+            firstresult,
+        )
+        for impl in implementations
+    ]
+
+
+def call_by_plugin(
+    pm: pluggy.PluginManager, hook_name: str, order: Sequence[str] = (), **kwargs: Any
 ) -> list[tuple[str, Any]]:
-    """Call one hook's implementations plugin by plugin, in ``order`` (dependency order),
-    returning ``(plugin name, result)`` pairs."""
-    caller = getattr(pm.hook, hook_name)
-    by_plugin = {impl.plugin_name: impl for impl in caller.get_hookimpls()}
-    results = []
-    for name in order:
-        impl = by_plugin.get(name)
-        if impl is None:
-            continue
-        arguments = {arg: kwargs[arg] for arg in impl.argnames if arg in kwargs}
-        results.append((name, impl.function(**arguments)))
-    return results
+    """Call a hook plugin by plugin (see :func:`hook_by_plugin`), returning
+    ``(plugin name, result)`` pairs, a pair for every plugin that implements the hook."""
+    return [(call.plugin, call(**kwargs)) for call in hook_by_plugin(pm, hook_name, order)]

@@ -13,14 +13,15 @@ Start-up, in order (docs/architecture.md tells the whole story):
 
 from __future__ import annotations
 
-import inspect
 from pathlib import Path
 from typing import Any
 
 import pluggy
 
 from . import plugins as plugin_loading
+from .access import Access
 from .attachments import Attachments
+from .builtin.record_rules import collect_rules
 from .comments import Comments
 from .config import Config, load
 from .csvio import CSVTransfer
@@ -32,7 +33,7 @@ from .fieldtypes import FieldType
 from .jobs import Jobs
 from .numbering import Numbering
 from .picklists import Picklists
-from .plugins import PluginInfo
+from .plugins import PluginInfo, call_by_plugin, hook_by_plugin
 from .records import RecordsService
 from .registry import BaseSchema, Registry
 from .schema import (
@@ -66,11 +67,13 @@ class CRM:
         self.plugins = plugins
         self.pm = pm
         self.hook = pm.hook
+        self.record_rules = collect_rules(pm)
         self.base = base
         self.debug = debug
         self.store = Store(config.database_url, base)
         self.store.after_commit = self._after_commit
         self.records = RecordsService(self)
+        self.access = Access(self)
         self.numbering = Numbering(self)
         self.directory = Directory(self)
         self.comments = Comments(self)
@@ -101,6 +104,7 @@ class CRM:
         available = plugin_loading.discover()
         enabled = plugin_loading.enable(config, available, debug=debug)
         pm = plugin_loading.plugin_manager(enabled)
+        plugin_loading.check_settings(config, enabled, pm)
         base = collect_schema(pm, [info.name for info in enabled])
         return cls(config, available, enabled, pm, base, jobs_mode or config.jobs_mode, debug)
 
@@ -170,8 +174,14 @@ class CRM:
         return [info.name for info in self.plugins]
 
     def call_in_order(self, hook_name: str, **kwargs: Any) -> list[tuple[str, Any]]:
-        """Call a hook plugin by plugin in dependency order (demo data, for one)."""
-        return plugin_loading.call_each(self.pm, hook_name, self.plugin_order(), **kwargs)
+        """Call a hook plugin by plugin in dependency order (demo data, for one), through
+        pluggy: ``(plugin name, result)`` for every plugin that implements it."""
+        return plugin_loading.call_by_plugin(self.pm, hook_name, self.plugin_order(), **kwargs)
+
+    def hook_by_plugin(self, hook_name: str) -> list[plugin_loading.PluginCall]:
+        """The hook as one call per plugin, in dependency order, for a caller that gives
+        each plugin arguments of its own (:func:`crm_core.plugins.hook_by_plugin`)."""
+        return plugin_loading.hook_by_plugin(self.pm, hook_name, self.plugin_order())
 
     # -- internals ----------------------------------------------------------------------
 
@@ -183,28 +193,25 @@ class CRM:
 
 
 def collect_schema(pm: pluggy.PluginManager, order: list[str]) -> BaseSchema:
-    """Field types and record types from the plugins, extended and checked."""
+    """Field types and record types from the plugins (``order``: the enabled plugins in
+    dependency order), extended and checked."""
     field_types: dict[str, FieldType] = {}
-    for impl in pm.hook.crm_register_field_types.get_hookimpls():
-        for field_type in impl.function() or []:
+    for plugin_name, returned in call_by_plugin(pm, "crm_register_field_types", order):
+        for field_type in returned or []:
             if not isinstance(field_type, FieldType) or not field_type.name:
                 raise SchemaError(
-                    f"plugin {impl.plugin_name!r}: crm_register_field_types must return "
+                    f"plugin {plugin_name!r}: crm_register_field_types must return "
                     "FieldType instances with a name"
                 )
             if field_type.name in field_types:
                 raise SchemaError(
-                    f"plugin {impl.plugin_name!r} registers field type {field_type.name!r}, "
+                    f"plugin {plugin_name!r} registers field type {field_type.name!r}, "
                     "which another plugin registered already"
                 )
             field_types[field_type.name] = field_type
-    impls = {impl.plugin_name: impl for impl in pm.hook.crm_register_record_types.get_hookimpls()}
     definitions: dict[str, Definition] = {}
-    for plugin_name in order:
-        impl = impls.get(plugin_name)
-        if impl is None:
-            continue
-        for item in impl.function() or []:
+    for plugin_name, returned in call_by_plugin(pm, "crm_register_record_types", order):
+        for item in returned or []:
             definition = load_definition(item, plugin_name)
             if definition.name in definitions:
                 raise SchemaError(
@@ -213,10 +220,9 @@ def collect_schema(pm: pluggy.PluginManager, order: list[str]) -> BaseSchema:
                 )
             definitions[definition.name] = definition
     extender = TypeExtender(definitions)
-    for impl in pm.hook.crm_extend_record_types.get_hookimpls():
-        extender.plugin = impl.plugin_name
-        arguments = inspect.signature(impl.function).parameters
-        impl.function(**({"types": extender} if "types" in arguments else {}))
+    for call in hook_by_plugin(pm, "crm_extend_record_types", order):
+        extender.plugin = call.plugin
+        call(types=extender)
     types = {}
     picklists = {source_picklist().name: source_picklist()}
     for definition in definitions.values():

@@ -8,11 +8,12 @@ import click
 import pytest
 import webtest
 from click.testing import CliRunner
+from hookcheck import calls_hooks, named_hooks_are_called  # noqa: F401
 
 from crm_core import Conflict, ValidationError, hookimpl
 from crm_core.actors import Actor
 from crm_core.fieldtypes import FieldError, TextType
-from crm_core.plugins import discover, enable, plugin_manager
+from crm_core.plugins import check_settings, discover, enable, plugin_manager
 from crm_core.query import Condition
 from crm_core.runtime import CRM, collect_schema
 from crm_web.app import create_app
@@ -245,12 +246,14 @@ def books(write_config, recorder, extra_plugins, monkeypatch):
     pm.register(PageCounts(), name="pagecounts")
     for extra in extra_plugins:
         pm.register(extra)
+    check_settings(config, plugins, pm)
     base = collect_schema(pm, ["recorder"])
     crm = CRM(config, available, plugins, pm, base, "inline").open()
     yield crm
     crm.close()
 
 
+@calls_hooks("crm_register_field_types")
 def test_plugin_field_type_validates_and_stores(books):
     book = books.records.create("book", {"title": "Dune", "slug": "Desert Planet"})
     assert book["slug"] == "desert-planet"
@@ -259,10 +262,12 @@ def test_plugin_field_type_validates_and_stores(books):
     assert caught.value.errors["slug"] == "must be letters, digits and hyphens"
 
 
+@calls_hooks("crm_db_ready")
 def test_db_ready_runs_once_the_schema_is_there(books, recorder):
     assert ("db_ready", ["author", "book"]) in recorder.calls
 
 
+@calls_hooks("crm_autonumber")
 def test_autonumber_gives_the_number(books):
     assert books.records.create("book", {"title": "Dune", "slug": "dune"})["number"] == "BK-DUNE"
     assert (
@@ -279,6 +284,7 @@ def test_a_taken_autonumber_is_refused_with_a_clear_message(books):
     assert books.records.count("book") == 1
 
 
+@calls_hooks("crm_before_save")
 def test_before_save_changes_are_stored_and_checked(books, recorder):
     book = books.records.create("book", {"title": "Dune.", "pages": 412})
     assert book["title"] == "Dune (412 p.)"
@@ -286,6 +292,7 @@ def test_before_save_changes_are_stored_and_checked(books, recorder):
     assert ("before_save", True) in recorder.calls
 
 
+@calls_hooks("crm_find_duplicates", "crm_find_duplicates_many")
 def test_duplicates_come_from_single_and_batch_hooks(books):
     dune = books.records.create("book", {"title": "Dune", "pages": 412})
     other = books.records.create("book", {"title": "Emma", "pages": 412})
@@ -315,6 +322,7 @@ def test_import_reports_duplicates_of_earlier_rows_only(books):
     ]
 
 
+@calls_hooks("crm_validate", "crm_after_save")
 @pytest.mark.parametrize("extra_plugins", [[Sequels()]])
 def test_rules_reading_and_writing_during_an_import_see_the_rows_before_them(books):
     """An import writes its rows a batch at a time; a rule that reads finds the earlier
@@ -362,6 +370,7 @@ def test_an_after_save_rule_may_change_what_search_finds_of_a_new_record(books):
     assert kinds == ["updated", "created"]  # newest first
 
 
+@calls_hooks("crm_before_delete", "crm_after_delete", "crm_after_restore")
 def test_before_delete_can_refuse_and_delete_restore_purge_are_told(books, recorder):
     locked = books.records.create("book", {"title": "Kept", "locked": True})
     with pytest.raises(Conflict):
@@ -381,6 +390,7 @@ def test_before_delete_can_refuse_and_delete_restore_purge_are_told(books, recor
     ]
 
 
+@calls_hooks("crm_after_link", "crm_after_unlink")
 def test_link_and_unlink_are_told_from_the_declaring_side(books, recorder):
     book = books.records.create("book", {"title": "Dune"})
     author = books.records.create("author", {"name": "Frank Herbert"})
@@ -390,6 +400,7 @@ def test_link_and_unlink_are_told_from_the_declaring_side(books, recorder):
     assert ("unlink", "book.authors", book["number"], author["number"]) in recorder.calls
 
 
+@calls_hooks("crm_after_comment")
 def test_comments_are_told_on_add_and_edit(books, recorder):
     book = books.records.create("book", {"title": "Dune"})
     comment = books.comments.add("book", book["id"], "Great")
@@ -398,6 +409,7 @@ def test_comments_are_told_on_add_and_edit(books, recorder):
     assert ("comment", book["number"], "Great book", False) in recorder.calls
 
 
+@calls_hooks("crm_after_commit")
 def test_after_commit_sees_the_transaction_and_nothing_of_a_rollback(books, recorder):
     with books.transaction():
         books.records.create("book", {"title": "One"})
@@ -411,12 +423,14 @@ def test_after_commit_sees_the_transaction_and_nothing_of_a_rollback(books, reco
     assert [b["title"] for b in books.records.list("book").records] == ["One"]
 
 
-def test_register_commands_adds_to_the_command_line(recorder):
+@calls_hooks("crm_register_commands")
+def test_register_commands_adds_to_the_command_line(books):
     group = click.Group()
-    recorder.crm_register_commands(group)
+    books.hook.crm_register_commands(cli=group)
     assert CliRunner().invoke(group, ["books-count"]).output == "lots of books\n"
 
 
+@calls_hooks("crm_actor_from_request")
 def test_actor_from_request_signs_in_without_a_session(books):
     books.directory.add_user("librarian", "Librarian", password="librarian-password")
     app = webtest.TestApp(create_app(books, debug=True))
@@ -425,6 +439,7 @@ def test_actor_from_request_signs_in_without_a_session(books):
     assert "Librarian" in page.text
 
 
+@calls_hooks("crm_template_context")
 def test_template_context_and_site_templates(books):
     (books.data_dir / "templates").mkdir(parents=True, exist_ok=True)
     (books.data_dir / "templates" / "home.html").write_text(
@@ -436,6 +451,7 @@ def test_template_context_and_site_templates(books):
     assert page.html.find(id="greeting").text == "Hello from the hook (home.html)"
 
 
+@calls_hooks("crm_list_actions", "crm_openapi_paths")
 def test_list_actions_and_openapi_paths(books):
     books.directory.add_user("librarian", "Librarian", password="librarian-password")
     app = webtest.TestApp(create_app(books, debug=True))
@@ -447,6 +463,7 @@ def test_list_actions_and_openapi_paths(books):
     assert doc["paths"]["/api/v1/books/stats"]["get"]["summary"] == "Book statistics"
 
 
+@calls_hooks("crm_permission_filter")
 def test_records_can_reject_a_contact_actor_without_a_portal_plugin(books):
     books.records.create("book", {"title": "Dune"})
     customer = Actor(kind="contact", id=1)

@@ -7,7 +7,6 @@ import time
 import click
 
 from ..builtin.permissions import PERMISSION_MODES
-from ..errors import ValidationError
 from ..schema import text
 from . import State, cli, echo_json, pass_state, read_secret
 
@@ -447,8 +446,7 @@ def permissions(state: State, type_name: str | None, mode: str | None) -> None:
     """Show who may see each record type, or set a type to public or private."""
     crm = state.crm()
     if type_name and mode:
-        if not state.actor.is_admin:
-            raise ValidationError({"mode": "only administrators may change permissions"})
+        crm.access.require(state.actor, "administer")
         crm.registry.type(type_name)
         crm.set_setting(f"type:{type_name}", "permission_mode", mode)
     for name in sorted(crm.registry.types):

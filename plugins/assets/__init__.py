@@ -45,38 +45,42 @@ def crm_extend_record_types(types):
         types.add_field(TICKET, ASSET_FIELD)
 
 
-@hookimpl
-def crm_validate(crm, record_type, record, old):
-    if record_type.name != TYPE:
-        return None
-    errors = {}
-    sold, in_service = record.get("date_sold"), record.get("date_in_service")
-    if sold and in_service and in_service < sold:
-        errors["date_in_service"] = msg(
-            "must be on or after the date sold ({date}); an asset cannot be in service before "
-            "it was sold",
-            date=sold.isoformat(),
-        )
-    if serials.changed(record, old):
-        problem = serials.clash(crm, record)
-        if problem:
-            errors["serial_number"] = problem
-    return errors
+class AssetRules:
+    def validate(self, crm, record, old):
+        errors = {}
+        sold, in_service = record.get("date_sold"), record.get("date_in_service")
+        if sold and in_service and in_service < sold:
+            errors["date_in_service"] = msg(
+                "must be on or after the date sold ({date}); an asset cannot be in service "
+                "before it was sold",
+                date=sold.isoformat(),
+            )
+        if serials.changed(record, old):
+            problem = serials.clash(crm, record)
+            if problem:
+                errors["serial_number"] = problem
+        return errors
+
+    def before_save(self, crm, record, old):
+        if serials.changed(record, old):
+            serials.guard(crm, record)
 
 
-@hookimpl
-def crm_before_save(crm, record_type, record, old):
-    if record_type.name == TYPE and serials.changed(record, old):
-        serials.guard(crm, record)
-    elif (
-        record_type.name == TICKET
-        and record.get("asset")
-        and (old is None or old.get("asset") != record["asset"])
-    ):
+class TicketFromAsset:
+    """Choosing an asset on a ticket fills the ticket's empty account, contact and product."""
+
+    def before_save(self, crm, record_type, record, old):
+        if not record.get("asset") or (old is not None and old.get("asset") == record["asset"]):
+            return
         asset = crm.records.get(TYPE, record["asset"])
         for name in FROM_ASSET:
             if record_type.has_field(name) and record.get(name) is None and asset.get(name):
                 record[name] = asset[name]
+
+
+@hookimpl
+def crm_record_rules():
+    return {TYPE: AssetRules(), TICKET: TicketFromAsset()}
 
 
 @hookimpl

@@ -5,7 +5,7 @@ schemas/contact.toml) and the picklists other modules share with them (industry,
 lead source, salutation). Rules: a contact's support period must not end before it starts;
 an account cannot be its own parent. Possible duplicates (a contact with the same email, an
 account with the same name ignoring letter case and spaces) are reported through
-``crm_find_duplicates_many``; an exactly equal account name is refused (the field is unique).
+the rules' ``find_duplicates_many`` (:mod:`.rules`, :mod:`.duplicates`); an exactly equal account name is refused (the field is unique).
 
 Other modules add their related lists to accounts and contacts with a reference field or a
 relation (``crm_extend_record_types``). Documentation: docs/modules/contacts.md.
@@ -14,7 +14,7 @@ relation (``crm_extend_record_types``). Documentation: docs/modules/contacts.md.
 from crm_core import hookimpl
 from crm_schemas import schema_file
 
-from . import demo, duplicates, rules
+from . import demo, rules
 
 
 @hookimpl
@@ -23,18 +23,8 @@ def crm_register_record_types():
 
 
 @hookimpl
-def crm_validate(crm, record_type, record):
-    return rules.validate(crm, record_type.name, record)
-
-
-@hookimpl
-def crm_before_save(record_type, record):
-    rules.fill_computed(record_type.name, record)
-
-
-@hookimpl
-def crm_find_duplicates_many(crm, record_type, records, actor):
-    return duplicates.find_duplicates_many(crm, record_type, records, actor)
+def crm_record_rules():
+    return {"account": rules.AccountRules(), "contact": rules.ContactRules()}
 
 
 @hookimpl

@@ -1,4 +1,5 @@
-"""Business rules of accounts and contacts, and the values the CRM computes for them."""
+"""Business rules of accounts and contacts, and the values the CRM computes for them: the
+rules objects the plugin returns from ``crm_record_rules``."""
 
 from __future__ import annotations
 
@@ -7,19 +8,36 @@ from typing import Any
 
 from crm_core import NotFound, msg
 
+from . import duplicates
 from .names import account_name_key, email_key, full_name
 
 #: A chain of parent accounts deeper than this is refused as a probable mistake.
 MAX_PARENT_DEPTH = 50
 
 
-def validate(crm, type_name: str, record: dict[str, Any]) -> dict[str, str]:
-    """Problems with a contact's or account's values, by field."""
-    if type_name == "contact":
+class ContactRules:
+    def validate(self, record):
         return contact_problems(record)
-    if type_name == "account":
+
+    def before_save(self, record):
+        """Values the CRM keeps for display and duplicate search."""
+        record["full_name"] = full_name(record.get("first_name"), record.get("last_name"))
+        record["email_key"] = email_key(record.get("email"))
+
+    def find_duplicates_many(self, crm, record_type, records, actor):
+        return duplicates.find_duplicates_many(crm, record_type, records, actor)
+
+
+class AccountRules:
+    def validate(self, crm, record):
         return account_problems(crm, record)
-    return {}
+
+    def before_save(self, record):
+        """The name as duplicate search compares it."""
+        record["name_key"] = account_name_key(record.get("name"))
+
+    def find_duplicates_many(self, crm, record_type, records, actor):
+        return duplicates.find_duplicates_many(crm, record_type, records, actor)
 
 
 def contact_problems(record: dict[str, Any]) -> dict[str, str]:
@@ -68,12 +86,3 @@ def account_problems(crm, record: dict[str, Any]) -> dict[str, str]:
             }
         current = parent["parent_account"]
     return {}
-
-
-def fill_computed(type_name: str, record: dict[str, Any]) -> None:
-    """Values the CRM keeps for display and duplicate search (before each save)."""
-    if type_name == "contact":
-        record["full_name"] = full_name(record.get("first_name"), record.get("last_name"))
-        record["email_key"] = email_key(record.get("email"))
-    elif type_name == "account":
-        record["name_key"] = account_name_key(record.get("name"))

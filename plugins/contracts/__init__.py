@@ -38,26 +38,79 @@ def crm_register_record_types():
     return [schema_file(TYPE)]
 
 
-@hookimpl
-def crm_validate(record_type, record):
-    if record_type.name != TYPE:
-        return None
-    errors = {}
-    start, due = record.get("start_date"), record.get("due_date")
-    if start and due and due < start:
-        errors["due_date"] = msg(
-            "must be on or after the start date ({date})", date=start.isoformat()
-        )
-    total = record.get("total_units")
-    if total is not None and total < 0:
-        errors["total_units"] = msg("cannot be negative")
-    return errors
+class ContractRules:
+    """A contract's dates and units, kept by :mod:`.usage`; its page (:mod:`.web`)."""
 
+    def validate(self, record):
+        errors = {}
+        start, due = record.get("start_date"), record.get("due_date")
+        if start and due and due < start:
+            errors["due_date"] = msg(
+                "must be on or after the start date ({date})", date=start.isoformat()
+            )
+        total = record.get("total_units")
+        if total is not None and total < 0:
+            errors["total_units"] = msg("cannot be negative")
+        return errors
 
-@hookimpl
-def crm_before_save(crm, record_type, record, old):
-    if record_type.name == TYPE:
+    def before_save(self, crm, record, old):
         usage.before_save(crm, record, old)
+
+    def after_restore(self, crm, record):
+        usage.recount(crm, record["id"])
+
+    def record_actions(self, crm, record, actor):
+        if record.get("deleted") or not crm.records.can(TICKET, None, actor, "create"):
+            return None
+        return [
+            {
+                "label": {"en": "New ticket", "ru": "Новая заявка"},
+                "url": f"/contracts/{record['id']}/new-ticket",
+            }
+        ]
+
+    def record_panels(self, crm, record):
+        if record.get("deleted"):
+            return None
+        return web.alert_panels(crm, [record], show_contract=False)
+
+    def list_views(self, crm):
+        return [alerts.list_view(crm)]
+
+
+class TicketUsage:
+    """What a ticket's changes do to the contracts it is linked to, and their warnings on
+    its page."""
+
+    def after_save(self, crm, record, changes, created):
+        """A closed ticket whose hours or days are corrected counts anew; a ticket merged
+        into another hands its contract links over (the core moves them without link
+        hooks), so the contracts of the ticket it was merged into are counted again."""
+        if created:
+            return
+        closed = record.get("status") == usage.CLOSED
+        if closed and "status" not in changes and EFFORT & changes.keys():
+            usage.recount_for_ticket(crm, record["id"])
+        if "merged_into" in changes and record.get("merged_into"):
+            usage.recount_for_ticket(crm, record["merged_into"])
+
+    def after_delete(self, crm, record, purged):
+        if not purged:
+            usage.recount_for_ticket(crm, record["id"])
+
+    def after_restore(self, crm, record):
+        usage.recount_for_ticket(crm, record["id"])
+
+    def record_panels(self, crm, record, actor):
+        if record.get("deleted"):
+            return None
+        _, page = crm.records.related(TICKET, record["id"], usage.TICKET_RELATION, actor=actor)
+        return web.alert_panels(crm, page.records, show_contract=True)
+
+
+@hookimpl
+def crm_record_rules():
+    return {TYPE: ContractRules(), TICKET: TicketUsage()}
 
 
 # -- what makes the used units change ------------------------------------------------------
@@ -71,33 +124,6 @@ def crm_ticket_closed(crm, ticket):
 @hookimpl
 def crm_ticket_reopened(crm, ticket):
     usage.recount_for_ticket(crm, ticket["id"])
-
-
-@hookimpl
-def crm_after_save(crm, record_type, record, changes, created):
-    """A closed ticket whose hours or days are corrected counts anew; a ticket merged into
-    another hands its contract links over (the core moves them without link hooks), so the
-    contracts of the ticket it was merged into are counted again."""
-    if record_type.name != TICKET or created:
-        return
-    if record.get("status") == usage.CLOSED and "status" not in changes and EFFORT & changes.keys():
-        usage.recount_for_ticket(crm, record["id"])
-    if "merged_into" in changes and record.get("merged_into"):
-        usage.recount_for_ticket(crm, record["merged_into"])
-
-
-@hookimpl
-def crm_after_delete(crm, record_type, record, purged):
-    if record_type.name == TICKET and not purged:
-        usage.recount_for_ticket(crm, record["id"])
-
-
-@hookimpl
-def crm_after_restore(crm, record_type, record):
-    if record_type.name == TICKET:
-        usage.recount_for_ticket(crm, record["id"])
-    elif record_type.name == TYPE:
-        usage.recount(crm, record["id"])
 
 
 @hookimpl
@@ -119,39 +145,6 @@ def crm_after_unlink(crm, relation, record):
 @hookimpl
 def crm_register_routes():
     return web.routes()
-
-
-@hookimpl
-def crm_record_actions(crm, record_type, record, actor):
-    if record_type.name != TYPE or record.get("deleted"):
-        return None
-    if not crm.records.can(TICKET, None, actor, "create"):
-        return None
-    return [
-        {
-            "label": {"en": "New ticket", "ru": "Новая заявка"},
-            "url": f"/contracts/{record['id']}/new-ticket",
-        }
-    ]
-
-
-@hookimpl
-def crm_record_panels(crm, record_type, record, actor):
-    if record.get("deleted"):
-        return None
-    if record_type.name == TYPE:
-        return web.alert_panels(crm, [record], show_contract=False)
-    if record_type.name == TICKET:
-        _, page = crm.records.related(TICKET, record["id"], usage.TICKET_RELATION, actor=actor)
-        return web.alert_panels(crm, page.records, show_contract=True)
-    return None
-
-
-@hookimpl
-def crm_list_views(crm, record_type):
-    if record_type.name == TYPE:
-        return [alerts.list_view(crm)]
-    return None
 
 
 @hookimpl

@@ -45,20 +45,63 @@ def crm_extend_record_types(types):
         types.add_field(TYPE, PRODUCT_FIELD)
 
 
-@hookimpl
-def crm_permission_filter(record_type, actor):
-    """Customers (and the anonymous portal reader) see published entries only."""
-    if record_type.name == TYPE and not actor.is_staff:
-        return knowledge.PUBLISHED
-    return None
+class FaqRules:
+    """Who reads what, the knowledge-base links, the rendered answer and the review queues."""
+
+    def permission_filter(self, actor):
+        """Customers (and the anonymous portal reader) see published entries only."""
+        return None if actor.is_staff else knowledge.PUBLISHED
+
+    def permission_check(self, actor, action):
+        """Customers read the knowledge base (and may comment); they never change it."""
+        return False if not actor.is_staff and action != "view" else None
+
+    def list_actions(self):
+        return [{"label": {"en": "Knowledge base", "ru": "База знаний"}, "url": "/kb"}]
+
+    def record_actions(self, record):
+        return [
+            {
+                "label": {"en": "Open in the knowledge base", "ru": "Открыть в базе знаний"},
+                "url": f"/kb/{record['id']}",
+            }
+        ]
+
+    def record_panels(self, record):
+        return [
+            {
+                "title": {"en": "Answer as readers see it", "ru": "Ответ, как его видят читатели"},
+                "template": "faq_answer_panel.html",
+                "answer_html": answer_html(record.get("answer")),
+            }
+        ]
+
+    def list_views(self):
+        return [
+            {
+                "name": "to_review",
+                "label": {"en": "To review", "ru": "На проверку"},
+                "where": [Condition("status", "in", ["draft", "reviewed"])],
+                "sort": "-modified_at",
+            },
+            {
+                "name": "most_helpful",
+                "label": {"en": "Most helpful", "ru": "Самые полезные"},
+                "where": [knowledge.PUBLISHED],
+                "sort": "-helpful_yes",
+            },
+            {
+                "name": "unhelpful",
+                "label": {"en": "Often not helpful", "ru": "Часто не помогают"},
+                "where": [Condition("helpful_no", "gt", 0)],
+                "sort": "-helpful_no",
+            },
+        ]
 
 
 @hookimpl
-def crm_permission_check(record_type, actor, action):
-    """Customers read the knowledge base (and may comment); they never change it."""
-    if record_type.name == TYPE and not actor.is_staff and action != "view":
-        return False
-    return None
+def crm_record_rules():
+    return {TYPE: FaqRules()}
 
 
 @hookimpl
@@ -80,64 +123,6 @@ def crm_menu_items():
 @hookimpl
 def crm_openapi_paths():
     return openapi.OPENAPI_PATHS
-
-
-@hookimpl
-def crm_list_actions(record_type):
-    if record_type.name != TYPE:
-        return None
-    return [{"label": {"en": "Knowledge base", "ru": "База знаний"}, "url": "/kb"}]
-
-
-@hookimpl
-def crm_record_actions(record_type, record):
-    if record_type.name != TYPE:
-        return None
-    return [
-        {
-            "label": {"en": "Open in the knowledge base", "ru": "Открыть в базе знаний"},
-            "url": f"/kb/{record['id']}",
-        }
-    ]
-
-
-@hookimpl
-def crm_record_panels(record_type, record):
-    if record_type.name != TYPE:
-        return None
-    return [
-        {
-            "title": {"en": "Answer as readers see it", "ru": "Ответ, как его видят читатели"},
-            "template": "faq_answer_panel.html",
-            "answer_html": answer_html(record.get("answer")),
-        }
-    ]
-
-
-@hookimpl
-def crm_list_views(record_type):
-    if record_type.name != TYPE:
-        return None
-    return [
-        {
-            "name": "to_review",
-            "label": {"en": "To review", "ru": "На проверку"},
-            "where": [Condition("status", "in", ["draft", "reviewed"])],
-            "sort": "-modified_at",
-        },
-        {
-            "name": "most_helpful",
-            "label": {"en": "Most helpful", "ru": "Самые полезные"},
-            "where": [knowledge.PUBLISHED],
-            "sort": "-helpful_yes",
-        },
-        {
-            "name": "unhelpful",
-            "label": {"en": "Often not helpful", "ru": "Часто не помогают"},
-            "where": [Condition("helpful_no", "gt", 0)],
-            "sort": "-helpful_no",
-        },
-    ]
 
 
 @hookimpl

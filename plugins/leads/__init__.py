@@ -43,38 +43,62 @@ def read_only_reason(crm, lead) -> str:
     )
 
 
-@hookimpl
-def crm_validate(crm, record_type, old):
-    """Converted leads stay as they were, whoever tries (the system and imports too)."""
-    if record_type.name == "lead" and old is not None and old.get("converted"):
-        return {"_record": read_only_reason(crm, old)}
-    return None
+MAPPING_LINK = {
+    "label": {"en": "Lead conversion mapping", "ru": "Сопоставление полей при преобразовании"},
+    "url": "/admin/leads/mapping",
+}
 
 
-@hookimpl
-def crm_before_save(record_type, record):
-    if record_type.name == "lead":
+class LeadRules:
+    """Converted leads are kept as they were and hidden unless asked for; a lead's page
+    offers "Convert", its list the mapping screen (administrators)."""
+
+    def validate(self, crm, old):
+        """Converted leads stay as they were, whoever tries (the system and imports too)."""
+        if old is not None and old.get("converted"):
+            return {"_record": read_only_reason(crm, old)}
+        return None
+
+    def before_save(self, record):
         record["full_name"] = full_name(record.get("first_name"), record.get("last_name"))
 
-
-@hookimpl
-def crm_default_filter(record_type):
-    if record_type.name == "lead":
+    def default_filter(self):
         return Condition("converted", "ne", True)
-    return None
+
+    def list_views(self):
+        return [
+            {
+                "name": "converted",
+                "label": {"en": "Converted leads", "ru": "Преобразованные лиды"},
+                "where": [Condition("converted", "eq", True)],
+            }
+        ]
+
+    def permission_check(self, crm, record, action):
+        """A converted lead is kept as it was: no Edit button, and edits are refused."""
+        if action == "edit" and record and record.get("converted"):
+            return read_only_reason(crm, record)
+        return None
+
+    def record_actions(self, crm, record, actor):
+        if record.get("deleted") or not can_convert(crm, record, actor):
+            return None
+        return [
+            {
+                "label": {"en": "Convert", "ru": "Преобразовать"},
+                "url": f"/leads/{record['id']}/convert",
+            }
+        ]
+
+    def list_actions(self, crm, actor):
+        if not crm.access.can(actor, "administer"):
+            return None
+        return [MAPPING_LINK]
 
 
 @hookimpl
-def crm_list_views(record_type):
-    if record_type.name != "lead":
-        return None
-    return [
-        {
-            "name": "converted",
-            "label": {"en": "Converted leads", "ru": "Преобразованные лиды"},
-            "where": [Condition("converted", "eq", True)],
-        }
-    ]
+def crm_record_rules():
+    return {"lead": LeadRules()}
 
 
 @hookimpl
@@ -95,43 +119,10 @@ def crm_register_routes():
 
 
 @hookimpl
-def crm_record_actions(crm, record_type, record, actor):
-    if record_type.name != "lead" or record.get("deleted") or not can_convert(crm, record, actor):
-        return None
-    return [
-        {
-            "label": {"en": "Convert", "ru": "Преобразовать"},
-            "url": f"/leads/{record['id']}/convert",
-        }
-    ]
-
-
-MAPPING_LINK = {
-    "label": {"en": "Lead conversion mapping", "ru": "Сопоставление полей при преобразовании"},
-    "url": "/admin/leads/mapping",
-}
-
-
-@hookimpl
-def crm_menu_items(actor):
-    if not actor.is_admin:
+def crm_menu_items(crm, actor):
+    if not crm.access.can(actor, "administer"):
         return None
     return [{**MAPPING_LINK, "section": "admin"}]
-
-
-@hookimpl
-def crm_list_actions(record_type, actor):
-    if record_type.name != "lead" or not actor.is_admin:
-        return None
-    return [MAPPING_LINK]
-
-
-@hookimpl
-def crm_permission_check(crm, record_type, record, action):
-    """A converted lead is kept as it was: no Edit button, and edits are refused."""
-    if record_type.name == "lead" and action == "edit" and record and record.get("converted"):
-        return read_only_reason(crm, record)
-    return None
 
 
 @hookimpl

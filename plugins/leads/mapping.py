@@ -14,7 +14,7 @@ import copy
 from dataclasses import dataclass
 from typing import Any
 
-from crm_core import PermissionDenied, ValidationError, msg
+from crm_core import ValidationError, msg
 from crm_core.schema import text
 
 SCOPE, KEY = "plugin:leads", "mapping"
@@ -144,7 +144,7 @@ def parse_target(text: str) -> tuple[str, str]:
 
 def set_entry(crm, lead_field: str, target: str, *, actor) -> Entry:
     """Fill ``target`` (``TYPE.FIELD``) from ``lead_field`` in future conversions."""
-    _require_admin(actor)
+    crm.access.require(actor, "administer")
     target_type, target_field = parse_target(target)
     registry = crm.refresh()
     source_problem = lead_field_problem(registry, lead_field)
@@ -163,7 +163,7 @@ def set_entry(crm, lead_field: str, target: str, *, actor) -> Entry:
 
 def unset_entry(crm, target: str, *, actor) -> None:
     """Stop filling ``target`` (``TYPE.FIELD``) from the lead."""
-    _require_admin(actor)
+    crm.access.require(actor, "administer")
     target_type, target_field = parse_target(target)
     mapping = stored(crm)
     if target_field not in mapping.get(target_type, {}):
@@ -184,7 +184,7 @@ def unset_entry(crm, target: str, *, actor) -> None:
 
 def reset(crm, *, actor) -> None:
     """Go back to the default mapping."""
-    _require_admin(actor)
+    crm.access.require(actor, "administer")
     crm.set_setting(SCOPE, KEY, None)
 
 
@@ -276,11 +276,6 @@ def _type_problem(source, target) -> str | None:
         lead_type=source.type,
         type=target.type,
     )
-
-
-def _require_admin(actor) -> None:
-    if not actor.is_admin:
-        raise PermissionDenied(msg("only administrators may change the lead conversion mapping"))
 
 
 def describe(crm, entry: Entry, language: str = "en") -> dict[str, Any]:

@@ -42,14 +42,17 @@ def crm_extend_record_types(types):
             )
 
 
-@hookimpl
-def crm_validate(record_type, record):
-    if record_type.name != "product":
+class ProductRules:
+    def validate(self, record):
+        price = record.get("unit_price")
+        if price is not None and price < 0:
+            return {"unit_price": msg("cannot be negative")}
         return None
-    price = record.get("unit_price")
-    if price is not None and price < 0:
-        return {"unit_price": msg("cannot be negative")}
-    return None
+
+
+@hookimpl
+def crm_record_rules():
+    return {"product": ProductRules()}
 
 
 @hookimpl

@@ -50,36 +50,35 @@ def crm_extend_record_types(types):
         types.add_field(TYPE, PRODUCT_FIELD)
 
 
-@hookimpl
-def crm_validate(crm, record_type, record, old):
-    if record_type.name == TYPE:
+class TicketRules:
+    """A ticket's lifecycle (:mod:`.lifecycle`), its queues and its page (:mod:`.ui`)."""
+
+    def validate(self, crm, record, old):
         return lifecycle.validate(crm, record, old)
-    return None
 
-
-@hookimpl
-def crm_before_save(crm, record_type, record, old):
-    if record_type.name == TYPE:
+    def before_save(self, crm, record, old):
         record.update(lifecycle.before_save(crm, record, old))
 
-
-@hookimpl
-def crm_after_save(crm, record_type, record, changes, actor, created):
-    if record_type.name == TYPE:
+    def after_save(self, crm, record, changes, actor, created):
         lifecycle.after_save(crm, record, changes, actor, created)
 
+    def after_comment(self, crm, record, comment, actor, created):
+        if created:
+            lifecycle.after_comment(crm, record, comment, actor)
 
-@hookimpl
-def crm_after_comment(crm, record_type, record, comment, actor, created):
-    if record_type.name == TYPE and created:
-        lifecycle.after_comment(crm, record, comment, actor)
-
-
-@hookimpl
-def crm_list_views(crm, record_type, actor):
-    if record_type.name == TYPE:
+    def list_views(self, crm, actor):
         return queues.list_views(crm, actor, clock.utcnow())
-    return None
+
+    def record_actions(self, crm, record, actor):
+        return ui.record_actions(crm, record, actor)
+
+    def record_panels(self, crm, record, actor):
+        return ui.record_panels(crm, record, actor)
+
+
+@hookimpl
+def crm_record_rules():
+    return {TYPE: TicketRules()}
 
 
 @hookimpl
@@ -92,20 +91,6 @@ def crm_register_routes():
 @hookimpl
 def crm_menu_items(crm, actor):
     return ui.menu_items(crm, actor)
-
-
-@hookimpl
-def crm_record_actions(crm, record_type, record, actor):
-    if record_type.name == TYPE:
-        return ui.record_actions(crm, record, actor)
-    return None
-
-
-@hookimpl
-def crm_record_panels(crm, record_type, record, actor):
-    if record_type.name == TYPE:
-        return ui.record_panels(crm, record, actor)
-    return None
 
 
 @hookimpl
