@@ -64,10 +64,8 @@ class CRMPlugin:
             state.plugin = plugin
             bottle.request.environ[WEB_KEY] = web
             try:
-                checks = web.crm.store.version_checks()
-                via_cookie = self._identify(state)
-                if web.crm.store.version_checks() == checks:  # no transaction refreshed it
-                    web.crm.refresh()
+                with web.crm.refreshed():
+                    via_cookie = self._identify(state)
                 if state.actor is None and not public:
                     if is_api:
                         return json_error(

@@ -20,6 +20,7 @@ from urllib.parse import quote
 
 import bottle
 
+from crm_core.access import ADMINISTER, administrators_only
 from crm_core.actors import Actor
 from crm_core.errors import NotFound, PermissionDenied, TooLarge, ValidationError
 from crm_core.i18n import msg
@@ -65,9 +66,6 @@ __all__ = [
     "submitted_text",
 ]
 
-#: The one answer to someone who is not an administrator, whatever they tried.
-ADMINISTRATORS_ONLY = "only administrators may open this page or make this change; ask an administrator to do it for you"
-
 
 def crm() -> CRM:
     """The CRM this request is served by (its services: ``records``, ``directory``…)."""
@@ -80,10 +78,13 @@ def actor() -> Actor:
 
 
 def require_admin() -> None:
-    """Refuse (403, one message for every screen) unless an administrator is signed in."""
+    """Refuse (403, the one "administrators only" message) unless the signed-in actor may
+    administer: ``crm.access.require(actor, "administer")``, answered by the permission
+    hooks."""
     signed_in = current().actor
-    if signed_in is None or not signed_in.is_admin:
-        raise PermissionDenied(msg(ADMINISTRATORS_ONLY))
+    if signed_in is None:
+        raise PermissionDenied(administrators_only())
+    crm().access.require(signed_in, ADMINISTER)
 
 
 def language() -> str:

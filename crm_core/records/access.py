@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from ..runtime import CRM
 
 
-class Access:
+class RecordAccess:
     def __init__(self, crm: CRM):
         self.crm = crm
         self.hook = crm.hook

@@ -13,14 +13,14 @@ from ..registry import RelationEnd
 from ..storage import activity_repo
 from ..storage.store import Transaction
 from . import history
-from .access import Access
+from .access import RecordAccess
 
 if TYPE_CHECKING:
     from ..runtime import CRM
 
 
 class Links:
-    def __init__(self, crm: CRM, access: Access):
+    def __init__(self, crm: CRM, access: RecordAccess):
         self.crm = crm
         self.hook = crm.hook
         self.access = access

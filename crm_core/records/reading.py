@@ -21,7 +21,7 @@ from ..storage import records_repo
 from ..storage.aggregate import check_bucket, check_group_by, parse_measures
 from ..storage.listing import Cursor, SortKey, decode_cursor, encode_cursor
 from ..storage.store import Transaction
-from .access import Access
+from .access import RecordAccess
 from .conditions import condition_values
 from .tags import normalize_tags, with_tags
 
@@ -55,7 +55,7 @@ def not_found(rt: RecordType, key: Any) -> NotFound:
 
 
 class Reader:
-    def __init__(self, access: Access):
+    def __init__(self, access: RecordAccess):
         self.access = access
 
     def get(

@@ -5,13 +5,14 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from .. import clock
+from ..access import ADMINISTER
 from ..actors import Actor
-from ..errors import Conflict, PermissionDenied
+from ..errors import Conflict
 from ..events import Event
 from ..i18n import msg
 from ..storage import activity_repo, records_repo, search_index
 from . import history, indexing
-from .access import Access
+from .access import RecordAccess
 from .links import purge_links
 from .reading import not_found
 
@@ -20,7 +21,7 @@ if TYPE_CHECKING:
 
 
 class Removal:
-    def __init__(self, crm: CRM, access: Access):
+    def __init__(self, crm: CRM, access: RecordAccess):
         self.crm = crm
         self.hook = crm.hook
         self.access = access
@@ -68,8 +69,7 @@ class Removal:
             return record
 
     def purge(self, type_name: str, key: int | str, actor: Actor) -> None:
-        if not actor.is_admin:
-            raise PermissionDenied(msg("only administrators may purge records"))
+        self.crm.access.require(actor, ADMINISTER)
         with self.crm.store.transaction() as tx:
             rt = tx.registry.type(type_name)
             row = records_repo.lock(tx, rt, key)

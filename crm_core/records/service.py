@@ -27,7 +27,7 @@ from ..storage import activity_repo, records_repo
 from ..storage.store import Transaction
 from ..validation import DatabaseChecks
 from . import history, indexing
-from .access import Access
+from .access import RecordAccess
 from .links import Links, linked_ids
 from .moving import move_activity
 from .reading import Filter, Page, Reader, not_found
@@ -44,7 +44,7 @@ class RecordsService:
         self.crm = crm
         self.store = crm.store
         self.hook = crm.hook
-        self.access = Access(crm)
+        self.access = RecordAccess(crm)
         self.reader = Reader(self.access)
         self.pipeline = SavePipeline(crm)
         self.removal = Removal(crm, self.access)
