@@ -131,8 +131,8 @@ class Attachments:
                     created_at=clock.utcnow(),
                 )
                 rt = tx.registry.type(type_name)
-                self.crm.records._record_history(
-                    tx, rt, record["id"], "attached", actor, {}, note=attachment.filename
+                self.crm.records.add_history(
+                    rt.name, record["id"], "attached", actor=actor, note=attachment.filename
                 )
                 return self._dict(attachment)
         finally:
@@ -229,8 +229,8 @@ class Attachments:
                 raise PermissionDenied(msg("you may not remove this file"))
             collaboration.mark_attachment_deleted(tx, attachment.id)
             rt = tx.registry.type(attachment.record_type)
-            self.crm.records._record_history(
-                tx, rt, record["id"], "detached", actor, {}, note=attachment.filename
+            self.crm.records.add_history(
+                rt.name, record["id"], "detached", actor=actor, note=attachment.filename
             )
 
     def move(self, tx: Transaction, from_type: str, from_id: int, to_type: str, to_id: int) -> int:

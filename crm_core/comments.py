@@ -90,13 +90,11 @@ class Comments:
             )
             result = self._dict(comment)
             self._index(tx, comment, record.get("assigned_to"))
-            self.crm.records._record_history(
-                tx,
-                rt,
+            self.crm.records.add_history(
+                rt.name,
                 record["id"],
                 "commented",
-                actor,
-                {},
+                actor=actor,
                 note=history_note(comment.id, internal),
             )
             self.crm.hook.crm_after_comment(

@@ -310,15 +310,14 @@ class Picklists:
                 modified_at=now,
                 modified_by=actor.ref,
             )
-            self.crm.records._record_history(
-                tx,
-                rt,
+            self.crm.records.add_history(
+                rt.name,
                 record_id,
                 "updated",
-                actor,
-                {field.name: change},
+                actor=actor,
+                changes={field.name: change},
                 note=f"picklist value {code!r} deleted, replaced by {replacement!r}",
-                now=now,
+                at=now,
             )
             rewritten += 1
         return rewritten

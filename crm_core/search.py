@@ -230,7 +230,7 @@ class Search:
     def _reindex_batch(self, rt, records: list[dict[str, Any]]) -> int:
         with self.store.transaction() as tx:
             for record in records:
-                self.crm.records._index(tx, rt, record)
+                self.crm.records.write_index(tx, rt, record)
                 self.crm.comments.reindex_record(
                     tx, rt.name, record["id"], record.get("assigned_to")
                 )

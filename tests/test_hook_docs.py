@@ -32,7 +32,7 @@ def signature(name: str, spec) -> str:
     return f"{name}({', '.join(inspect.signature(spec).parameters)})"
 
 
-def tests_by_hook() -> tuple[dict[str, list[str]], list[str]]:
+def marked_tests_by_hook() -> tuple[dict[str, list[str]], list[str]]:
     """Hook name → the tests marked as calling it; and the modules that mark tests without
     importing the fixture that checks the mark."""
     found: dict[str, list[str]] = {}
@@ -69,7 +69,7 @@ for info in pkgutil.iter_modules(crm_plugins.__path__):
     specs = getattr(module, "HOOKSPECS", None)
     if specs is not None:
         PLUGIN_HOOKS += [(info.name, name) for name in hook_specs(specs)]
-TESTED, UNCHECKED = tests_by_hook()
+TESTED, UNCHECKED = marked_tests_by_hook()
 HEADING = re.compile(r"^#### `(crm_\w+)\(([^)]*)\)`", re.MULTILINE)
 
 

@@ -14,6 +14,7 @@ Each method says what it does and hands the work to the package's modules: reads
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable, Iterable, Iterator
 from typing import TYPE_CHECKING, Any
 
@@ -411,26 +412,13 @@ class RecordsService:
         actor: Actor = SYSTEM,
         note: str | None = None,
         changes: dict[str, tuple[Any, Any]] | None = None,
+        at: dt.datetime | None = None,
     ) -> None:
-        """Write a history entry for something a plugin did (a merge, an email sent...)."""
+        """Write a history entry for something a plugin did (a merge, an email sent...);
+        inside a transaction it joins it. ``at`` defaults to now."""
         with self.store.transaction() as tx:
             rt = tx.registry.type(type_name)
-            history.record(tx, rt, record_id, kind, actor, changes or {}, note=note)
-
-    def _record_history(
-        self,
-        tx: Transaction,
-        rt: RecordType,
-        record_id: int,
-        kind: str,
-        actor: Actor,
-        changes: dict[str, tuple[Any, Any]],
-        *,
-        note: str | None = None,
-    ) -> None:
-        """:func:`.history.record` in the caller's transaction, for the comments and
-        attachments services."""
-        history.record(tx, rt, record_id, kind, actor, changes, note=note)
+            history.record(tx, rt, record_id, kind, actor, changes or {}, note=note, now=at)
 
     def move_activity(
         self,
@@ -462,8 +450,9 @@ class RecordsService:
         registry = tx.registry if tx is not None else self.crm.registry
         return indexing.search_body(registry, rt, record)
 
-    def _index(self, tx: Transaction, rt: RecordType, record: dict) -> None:
-        """:func:`.indexing.index`, for the search service's reindexing."""
+    def write_index(self, tx: Transaction, rt: RecordType, record: dict) -> None:
+        """Write a record's search-index entry in the caller's transaction (the search
+        service's reindexing)."""
         indexing.index(tx, rt, record)
 
     def all_tags(self, type_name: str | None = None) -> list[tuple[str, int]]:
