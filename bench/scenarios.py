@@ -21,9 +21,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from crm_core import textsearch
 from crm_core.actors import Actor
 from crm_core.query import Condition
+from crm_core.search import words
 
 from . import dataset as datasets
 from . import fake_rows, floors
@@ -170,7 +170,7 @@ def search(run: Run) -> Scenario:
         lambda: crm.search.query(next(rotation), types=["ticket", "faq"], limit=20), repeats=repeats
     )
     raw = run.raw()
-    stems = iter([textsearch.query_stems(q) for q in queries] * (repeats + 10))
+    stems = iter([words.query_stems(q) for q in queries] * (repeats + 10))
     floor = latencies(lambda: floors.search(raw, next(stems)), repeats=repeats)
     raw.close()
     scenario.figures.append(

@@ -10,10 +10,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
-from . import clock, textsearch
+from . import clock
 from .actors import SYSTEM, Actor
 from .errors import NotFound, PermissionDenied, ValidationError
 from .i18n import msg
+from .search import words
 from .storage import collaboration, lookups, search_index
 from .storage.collaboration import StoredComment
 
@@ -128,7 +129,7 @@ class Comments:
             ids, rows, strict=True
         ):
             by_type.setdefault(type_name, []).append(
-                (record_id, comment_id, owners[(type_name, record_id)], textsearch.index_text(body))
+                (record_id, comment_id, owners[(type_name, record_id)], words.index_text(body))
             )
             history.append(
                 (
@@ -260,7 +261,7 @@ class Comments:
             comment.record_type,
             comment.record_id,
             owner,
-            textsearch.index_text(comment.body),
+            words.index_text(comment.body),
             comment_id=comment.id,
         )
 

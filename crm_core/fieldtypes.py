@@ -173,6 +173,17 @@ class FieldType:
     #: Operators answered by finding each of :meth:`stored_substrings` in the stored text
     #: instead of comparing the column with the value.
     substring_operators: frozenset[str] = frozenset()
+    #: Whether records can be counted per value (``group_by`` of an aggregate).
+    groupable: bool = True
+    #: Whether records can be counted in ranges of values (an aggregate's ``bucket``).
+    rangeable: bool = True
+    #: Whether sums, averages and medians of its values mean something.
+    numeric: bool = False
+    #: What kind of value the type holds (``"text"``, ``"number"``), for copying values
+    #: between fields of different types (:meth:`can_take_from`); ``None``: its own kind.
+    value_kind: str | None = None
+    #: The kinds of other types' values a field of this type takes when values are copied.
+    takes_kinds: frozenset[str] = frozenset()
 
     # -- values -------------------------------------------------------------------------
 
@@ -245,6 +256,20 @@ class FieldType:
         return ()
 
     # -- lists --------------------------------------------------------------------------
+
+    def can_take_from(self, other: FieldType) -> bool:
+        """Whether a value of a field of type ``other`` may be copied into a field of this
+        type (the lead conversion's field mapping asks): the same type, or a kind of value
+        this type takes (a long text takes any text, a decimal any number)."""
+        return other.name == self.name or (
+            other.value_kind is not None and other.value_kind in self.takes_kinds
+        )
+
+    def condition_value(self, value: Any, field: Field) -> Any:
+        """A filter condition's value (as :meth:`coerce` gives it) in the form lists and
+        permission rules compare: the stored form, unless the type compares otherwise (a
+        multi-picklist compares its codes one by one through :meth:`stored_substrings`)."""
+        return self.to_storage(value)
 
     def stored_substrings(self, value: Any, field: Field) -> list[str]:
         """For an operator of :attr:`substring_operators`: the pieces of stored text that

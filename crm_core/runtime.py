@@ -26,11 +26,9 @@ from .attachments import Attachments
 from .builtin.record_rules import collect_rules
 from .comments import Comments
 from .config import Config, load
-from .csvio import CSVTransfer
-from .customfields import CustomFields
-from .directory import Directory
 from .duplicates import Duplicates
 from .errors import ConfigError, SchemaError
+from .fields import Fields
 from .fieldtypes import FieldType
 from .jobs import Jobs
 from .numbering import Numbering
@@ -49,6 +47,8 @@ from .schema import (
 from .search import Search
 from .sessions import Sessions
 from .storage.store import Store
+from .transfer import Transfer
+from .users import Directory
 
 
 class CRM:
@@ -82,8 +82,8 @@ class CRM:
         self.attachments = Attachments(self)
         self.search = Search(self)
         self.picklists = Picklists(self)
-        self.fields = CustomFields(self)
-        self.transfer = CSVTransfer(self)
+        self.fields = Fields(self)
+        self.transfer = Transfer(self)
         self.duplicates = Duplicates(self)
         self.sessions = Sessions(self)
         self.jobs = Jobs(self, jobs_mode)

@@ -11,8 +11,8 @@ import pytest
 from conftest import run_crm
 
 from crm_core import ValidationError
-from crm_core.csvio import ImportFailed
 from crm_core.query import Condition
+from crm_core.transfer import ImportFailed
 
 #: Fields compared after a round trip (the CRM sets id, times, authors and source itself).
 SET_BY_CRM = {"id", "created_at", "created_by", "modified_at", "modified_by", "source"}

@@ -227,7 +227,7 @@ def test_required_field_without_default_on_an_empty_table(gadgets):
             "text",
             {"values": [("s", "S")]},
             ValidationError,
-            "only picklist and multipicklist",
+            "values: is only for multipicklist, picklist fields",
         ),
         (
             "gadget",
@@ -251,7 +251,7 @@ def test_required_field_without_default_on_an_empty_table(gadgets):
             "integer",
             {"max_length": 5},
             ValidationError,
-            "max_length: is only for text-like fields",
+            "max_length: is only for email, long_text, phone, text, url fields",
         ),
         (
             "gadget",
@@ -259,7 +259,7 @@ def test_required_field_without_default_on_an_empty_table(gadgets):
             "text",
             {"precision": 2},
             ValidationError,
-            "precision: is only for decimal",
+            "precision: is only for currency, decimal, percent fields",
         ),
         ("gizmo", "size", "text", {}, NotFound, "unknown record type 'gizmo'; known types: gadget"),
     ],

@@ -307,3 +307,20 @@ def test_web_hooks_take_any_subset_of_their_arguments_and_honour_trylast(build):
         "a", href="/shelf"
     )
     assert "Milk only" in app.get("/r/note?view=milk").text
+
+
+@calls_hooks("crm_menu_items")
+def test_a_menu_entry_of_no_section_is_shown_on_its_own(build):
+    class Help:
+        @hookimpl
+        def crm_menu_items(self):
+            return [{"label": {"en": "Help desk rota"}, "url": "/rota"}]
+
+    crm = build(Notes(), Help())
+    crm.directory.add_user("admin", "Admin", password="admin-password", role="admin")
+    app = webtest.TestApp(create_app(crm, debug=True))
+    form = app.get("/login").forms["login-form"]
+    form["login"], form["password"] = "admin", "admin-password"
+    form.submit(status=302)
+    rota = app.get("/").html.select_one(".sidebar a[href='/rota']")
+    assert rota is not None and rota.text == "Help desk rota"

@@ -7,7 +7,7 @@ import pytest
 from test_web_api import token_for
 
 from crm_core import ValidationError
-from crm_core.csvio import ImportFailed
+from crm_core.transfer import ImportFailed
 
 TOO_LONG = "x" * 300
 

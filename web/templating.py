@@ -129,7 +129,7 @@ class Templates:
             if entry["section"] in sections:
                 sections[entry["section"]]["items"].append(entry)
             else:
-                loose.append(entry)
+                loose.append({**entry, "items": []})
         for section in sections.values():
             section["items"].sort(key=lambda e: e["order"])
         return [*sorted(loose, key=lambda e: e["order"]), *sections.values()]

@@ -42,6 +42,8 @@ def _strip(value: Any) -> str:
 class TextType(FieldType):
     name = "text"
     label = {"en": "Text", "ru": "Текст"}
+    value_kind = "text"
+    takes_kinds = frozenset({"text"})
     operators = TEXTUAL
     definition_options = frozenset({"max_length"})
     default_max_length = 255
@@ -63,6 +65,10 @@ class TextType(FieldType):
 class LongTextType(FieldType):
     name = "long_text"
     label = {"en": "Long text", "ru": "Многострочный текст"}
+    groupable = False
+    rangeable = False
+    value_kind = "text"
+    takes_kinds = frozenset({"text"})
     operators = EQUALITY | {"contains", "startswith"}
     sortable = False
     filterable = False
@@ -90,6 +96,8 @@ class LongTextType(FieldType):
 class IntegerType(FieldType):
     name = "integer"
     label = {"en": "Integer", "ru": "Целое число"}
+    numeric = True
+    value_kind = "number"
     storage = int
     operators = ORDERED
     input_type = "number"
@@ -122,6 +130,9 @@ class IntegerType(FieldType):
 class DecimalType(FieldType):
     name = "decimal"
     label = {"en": "Decimal number", "ru": "Десятичное число"}
+    numeric = True
+    value_kind = "number"
+    takes_kinds = frozenset({"number"})  # currency and percent too
     storage = Decimal
     operators = ORDERED
     definition_options = frozenset({"precision"})
@@ -331,6 +342,7 @@ CHECKED = ("on", "true", "1")
 
 class BooleanType(FieldType):
     name = "boolean"
+    rangeable = False
     label = {"en": "Checkbox", "ru": "Флажок"}
     storage = bool
     operators = frozenset({"eq", "ne"})
@@ -382,6 +394,7 @@ EMAIL_RE = re.compile(r"[^@\s<>\"',;]+@[^@\s<>\"',;]+\.[^@\s<>\"',;.]{2,}")
 class EmailType(TextType):
     name = "email"
     label = {"en": "Email", "ru": "Эл. почта"}
+    takes_kinds = frozenset()  # only its own kind: a text is not an address
     input_type = "email"
     default_max_length = 254
 
@@ -413,6 +426,7 @@ PHONE_RE = re.compile(
 class PhoneType(TextType):
     name = "phone"
     label = {"en": "Phone", "ru": "Телефон"}
+    takes_kinds = frozenset()  # only its own kind: a text is not an address
     input_type = "tel"
     default_max_length = 50
 
@@ -434,6 +448,7 @@ class PhoneType(TextType):
 class URLType(TextType):
     name = "url"
     label = {"en": "Web address", "ru": "Веб-адрес"}
+    takes_kinds = frozenset()  # only its own kind: a text is not an address
     input_type = "url"
     default_max_length = 2048
 
@@ -530,6 +545,8 @@ class MultiPicklistType(FieldType):
     """A list of codes, stored as ``|a|b|`` so "has code" is a plain LIKE."""
 
     name = "multipicklist"
+    groupable = False
+    rangeable = False
     label = {"en": "Multi-select picklist", "ru": "Список с множественным выбором"}
     operators = frozenset({"contains", "empty", "notempty", "eq"})
     sortable = False
@@ -575,6 +592,9 @@ class MultiPicklistType(FieldType):
     def describe(self, field, codes=None):
         items = {"type": "string"} if codes is None else {"type": "string", "enum": codes}
         return {"type": "array", "items": items, "x-picklist": field.picklist}
+
+    def condition_value(self, value, field):
+        return value
 
     def stored_substrings(self, value, field):
         return [f"|{code}|" for code in value or ()]
@@ -752,6 +772,7 @@ class OwnerType(FieldType):
     """A user or a group, stored as ``user:ID`` / ``group:ID``."""
 
     name = "owner"
+    rangeable = False
     label = {"en": "Assigned to", "ru": "Ответственный"}
     operators = EQUALITY
 

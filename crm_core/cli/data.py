@@ -6,9 +6,9 @@ import sys
 
 import click
 
-from ..csvio import ImportFailed
 from ..errors import ValidationError
 from ..query import parse_expression
+from ..transfer import ImportFailed
 from . import State, cli, echo_json, pass_state
 
 

@@ -36,14 +36,6 @@ def condition_values(tx: Transaction) -> ValueReader:
             value = ftype.coerce(value, field)
         except FieldError as exc:
             raise ValidationError({name: exc.message}) from None
-        if _compared_as_values(field):
-            return value
-        return ftype.to_storage(value)
+        return ftype.condition_value(value, field)
 
     return read
-
-
-def _compared_as_values(field) -> bool:
-    """A multi-picklist's condition compares codes one by one (``LIKE '%|code|%'``), not
-    its stored text."""
-    return field.type == "multipicklist"

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from .. import textsearch
 from ..registry import Registry
 from ..schema import RecordType
+from ..search import words
 from ..storage import search_index
 from ..storage.store import Transaction
 
@@ -22,15 +22,11 @@ def search_body(registry: Registry, rt: RecordType, record: dict[str, Any]) -> s
         value = record.get(field.name)
         if value is None:
             continue
-        if _is_picklist(field):
+        if field.picklist:  # a picklist value is found by its labels
             parts.extend(_picklist_labels(registry, field, value))
             continue
         parts.append(registry.field_types[field.type].search_text(value, field))
     return "\n".join(parts)
-
-
-def _is_picklist(field) -> bool:
-    return field.type in ("picklist", "multipicklist")
 
 
 def _picklist_labels(registry: Registry, field, value: Any) -> list[str]:
@@ -46,15 +42,13 @@ def _picklist_labels(registry: Registry, field, value: Any) -> list[str]:
 def entry(tx: Transaction, rt: RecordType, record: dict[str, Any]) -> IndexEntry:
     """The index entry of a record that has none yet."""
     body = search_body(tx.registry, rt, record)
-    return (record["id"], 0, record.get("assigned_to"), textsearch.index_text(body))
+    return (record["id"], 0, record.get("assigned_to"), words.index_text(body))
 
 
 def index(tx: Transaction, rt: RecordType, record: dict[str, Any]) -> None:
     """Write (or replace) a record's index entry."""
     body = search_body(tx.registry, rt, record)
-    search_index.put(
-        tx, rt.name, record["id"], record.get("assigned_to"), textsearch.index_text(body)
-    )
+    search_index.put(tx, rt.name, record["id"], record.get("assigned_to"), words.index_text(body))
 
 
 def affected(rt: RecordType, changed: set[str]) -> bool:

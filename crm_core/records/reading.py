@@ -154,9 +154,11 @@ class Reader:
         bucket: tuple[str, Iterable[Any]] | None,
         actor: Actor,
     ) -> list[dict[str, Any]]:
-        keys = check_group_by(rt, list(group_by))
+        keys = check_group_by(rt, tx.registry.field_types, list(group_by))
         wanted = parse_measures(rt, tx.registry.field_types, measures)
-        histogram = check_bucket(rt, *bucket) if bucket is not None else None
+        histogram = (
+            check_bucket(rt, tx.registry.field_types, *bucket) if bucket is not None else None
+        )
         restrictions = [
             Condition("deleted", "eq", False),
             *filter(None, (as_where(where), self.access.where(rt, actor, "view"))),

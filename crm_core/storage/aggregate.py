@@ -11,20 +11,19 @@ from __future__ import annotations
 import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass
-from decimal import Decimal
 from typing import Any
 
 from ..errors import ValidationError
+from ..fieldtypes import FieldType
+from ..i18n import msg
 from ..query import Where
 from ..schema import Field, RecordType
-from .entities import storage_type
 from .listing import SQLBuilder
 
 #: Measures and what they need: "field" measures take a field, "numeric" a number field.
 MEASURE_KINDS = ("count", "sum", "avg", "min", "max", "median")
 NUMERIC_KINDS = ("sum", "avg", "median")
 #: Field types whose values make no sense as a group (long text, several codes in one).
-UNGROUPABLE_TYPES = ("long_text", "multipicklist")
 
 
 @dataclass(frozen=True)
@@ -53,7 +52,12 @@ def parse_measures(
         if kind not in MEASURE_KINDS:
             raise ValidationError(
                 {
-                    "measures": f"{name}: unknown measure {kind!r}; allowed: {', '.join(MEASURE_KINDS)}"
+                    "measures": msg(
+                        "{name}: unknown measure {kind!r}; allowed: {allowed}",
+                        name=name,
+                        kind=kind,
+                        allowed=", ".join(MEASURE_KINDS),
+                    )
                 }
             )
         if kind == "count":
@@ -62,50 +66,93 @@ def parse_measures(
         field = rt.field(field_name) if field_name else None
         if field is None:
             raise ValidationError(
-                {"measures": f"{name}: {kind} needs a field of {rt.name}; got {field_name!r}"}
+                {
+                    "measures": msg(
+                        "{name}: {kind} needs a field of {type}; got {field!r}",
+                        name=name,
+                        kind=kind,
+                        type=rt.name,
+                        field=field_name,
+                    )
+                }
             )
         ftype = field_types[field.type]
-        if kind in NUMERIC_KINDS and not is_numeric(field, ftype):
+        if kind in NUMERIC_KINDS and not ftype.numeric:
             raise ValidationError(
-                {"measures": f"{name}: {kind} needs a number field; {field.name} is {field.type}"}
+                {
+                    "measures": msg(
+                        "{name}: {kind} needs a number field; {field} is {field_type}",
+                        name=name,
+                        kind=kind,
+                        field=field.name,
+                        field_type=field.type,
+                    )
+                }
             )
         if not ftype.sortable:
             raise ValidationError(
-                {"measures": f"{name}: {field.name} ({field.type}) has no order for {kind}"}
+                {
+                    "measures": msg(
+                        "{name}: {field} ({field_type}) has no order for {kind}",
+                        name=name,
+                        field=field.name,
+                        field_type=field.type,
+                        kind=kind,
+                    )
+                }
             )
         parsed[name] = Measure(kind, field)
     return parsed
 
 
-def is_numeric(field: Field, field_type: Any) -> bool:
-    return field.type != "reference" and storage_type(field, field_type) in (int, Decimal)
-
-
-def check_group_by(rt: RecordType, names: Sequence[str]) -> list[Field]:
+def check_group_by(
+    rt: RecordType, field_types: dict[str, FieldType], names: Sequence[str]
+) -> list[Field]:
     fields = []
     for name in names:
         field = rt.field(name)
         if field is None:
+            raise ValidationError({"group_by": _not_a_field(rt, name)})
+        if not field_types[field.type].groupable:
             raise ValidationError(
                 {
-                    "group_by": f"{name!r} is not a field of {rt.name}; fields: {', '.join(rt.field_names)}"
+                    "group_by": msg(
+                        "{name} ({field_type}) cannot be grouped by",
+                        name=name,
+                        field_type=field.type,
+                    )
                 }
             )
-        if field.type in UNGROUPABLE_TYPES:
-            raise ValidationError({"group_by": f"{name} ({field.type}) cannot be grouped by"})
         fields.append(field)
     return fields
 
 
-def check_bucket(rt: RecordType, name: str, edges: Sequence[Any]) -> Bucket:
+def check_bucket(
+    rt: RecordType, field_types: dict[str, FieldType], name: str, edges: Sequence[Any]
+) -> Bucket:
     field = rt.field(name)
     if field is None:
+        raise ValidationError({"bucket": _not_a_field(rt, name)})
+    if not field_types[field.type].rangeable:
         raise ValidationError(
-            {"bucket": f"{name!r} is not a field of {rt.name}; fields: {', '.join(rt.field_names)}"}
+            {
+                "bucket": msg(
+                    "{name} ({field_type}) has no ranges to count in",
+                    name=name,
+                    field_type=field.type,
+                )
+            }
         )
-    if field.type in (*UNGROUPABLE_TYPES, "boolean", "owner"):
-        raise ValidationError({"bucket": f"{name} ({field.type}) has no ranges to count in"})
     return Bucket(field, tuple(edges))
+
+
+def _not_a_field(rt: RecordType, name: str) -> str:
+    return msg(
+        "{name!r} is not a field of {type}; fields: {fields}",
+        name=name,
+        type=rt.name,
+        fields=", ".join(rt.field_names),
+    )
 
 
 def aggregate_query(
@@ -153,7 +200,7 @@ def _bucket_join(builder: SQLBuilder, bucket: Bucket) -> tuple[str, str]:
     edges = [builder.read_value(builder.rt, bucket.field.name, edge) for edge in bucket.edges]
     if len(edges) < 2 or None in edges or any(a >= b for a, b in itertools.pairwise(edges)):
         raise ValidationError(
-            {"bucket": "needs at least two edges, each greater than the one before"}
+            {"bucket": msg("needs at least two edges, each greater than the one before")}
         )
     rows = []
     for index, (low, high) in enumerate(itertools.pairwise(edges)):

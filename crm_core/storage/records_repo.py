@@ -281,6 +281,6 @@ def _record_of_row(snapshot: Snapshot, rt: RecordType, row) -> dict[str, Any]:
 
 def _deleted_flag(f, value: Any) -> Any:
     """A Pony row's ``deleted`` reads ``None`` before it is first written: not deleted."""
-    if f.type == "boolean" and value is None and f.name == "deleted":
+    if value is None and f.name == "deleted":
         return False
     return value

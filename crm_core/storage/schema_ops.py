@@ -1,7 +1,7 @@
 """Changing the schema while the CRM runs: custom-field columns, their definitions, and
 the administrator's picklist values.
 
-The services (:mod:`crm_core.customfields`, :mod:`crm_core.picklists`) check what is
+The services (:mod:`crm_core.fields`, :mod:`crm_core.picklists`) check what is
 asked and say what is wrong; the functions here plan and run the DDL and read and write
 the ``crm_custom_field`` and ``crm_picklist_value`` rows. After a change the service
 moves the registry version (:meth:`~crm_core.storage.store.Store.bump_version`) in the

@@ -13,10 +13,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from crm_core import NotFound, msg, textsearch
+from crm_core import NotFound, msg
 from crm_core.actors import Actor
 from crm_core.query import every
 from crm_core.schema import text
+from crm_core.search import words as search_words
 
 from . import knowledge
 from .rendering import answer_html
@@ -55,15 +56,15 @@ def search(crm: CRM, words: str, *, category: str | None, product: int | None):
     entry found only through another searchable field (one an administrator added for
     staff) is left out, and snippets are cut from the public text only."""
     where = every(PUBLISHED, knowledge.restriction(crm, category=category, product=product))
-    stems = textsearch.query_stems(words)
+    stems = search_words.query_stems(words)
     found = []
     for hit in knowledge.search(crm, words, actor=READER, where=where):
         if hit.comment_id:
             found.append(hit)
             continue
         public_text = f"{hit.record['question']} · {hit.record['answer']}"
-        if textsearch.mentions(public_text, stems):
-            hit.snippet = textsearch.highlight(public_text, stems)
+        if search_words.mentions(public_text, stems):
+            hit.snippet = search_words.highlight(public_text, stems)
             found.append(hit)
     return found
 

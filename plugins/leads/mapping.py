@@ -68,9 +68,6 @@ DEFAULT_MAPPING: dict[str, dict[str, str]] = {
     },
 }
 
-_TEXTUAL = {"text", "long_text", "email", "phone", "url"}
-_NUMBERS = {"integer", "decimal", "currency", "percent"}
-
 
 @dataclass(frozen=True)
 class Entry:
@@ -235,7 +232,7 @@ def problem(registry, lead_field: str, target_type: str, target_field: str) -> s
         return msg("the conversion links the {field} it creates or reuses", field=target_field)
     if target.hidden:
         return msg("the field is hidden")
-    return _type_problem(source, target)
+    return _type_problem(registry, source, target)
 
 
 def _copyable(field) -> bool:
@@ -251,7 +248,7 @@ def _fillable(target_type: str, field) -> bool:
     )
 
 
-def _type_problem(source, target) -> str | None:
+def _type_problem(registry, source, target) -> str | None:
     if source.type == target.type:
         if source.picklist != target.picklist:
             return msg(
@@ -267,9 +264,8 @@ def _type_problem(source, target) -> str | None:
                 lead_types=", ".join(source.target),
             )
         return None
-    if target.type in ("text", "long_text") and source.type in _TEXTUAL:
-        return None
-    if target.type in _NUMBERS and source.type in _NUMBERS and target.type != "integer":
+    field_types = registry.field_types
+    if field_types[target.type].can_take_from(field_types[source.type]):
         return None
     return msg(
         "a {lead_type} field cannot fill a {type} field",

@@ -178,12 +178,12 @@ def register(app: bottle.Bottle, web) -> None:
         fields = form_fields(
             crm, rt, shown, record=record, submitted=submitted, errors=errors, creating=creating
         )
-        return web.render(
+        return toolkit.render_form(  # 422 when errors are shown
             "form.html",
             rt=rt,
             record=record if not creating else None,
             fields=fields,
-            errors=errors or {},
+            errors=errors,
             duplicates=duplicates or [],
             action=action,
             creating=creating,
@@ -218,7 +218,6 @@ def register(app: bottle.Bottle, web) -> None:
         try:
             record = crm.records.create(rt.name, values, actor=state.actor)
         except ValidationError as exc:
-            bottle.response.status = 422
             return render_form(
                 rt,
                 submitted=submitted_text(rt, form),
@@ -256,7 +255,6 @@ def register(app: bottle.Bottle, web) -> None:
         try:
             crm.records.update(rt.name, record["id"], values, actor=state.actor)
         except ValidationError as exc:
-            bottle.response.status = 422
             return render_form(
                 rt,
                 record=record,

@@ -8,7 +8,7 @@ their mapping; nothing restarts and no write fails. Column names carry the ``cf_
 prefix, which plugin fields may not use, so a plugin upgrade can never collide with a
 custom field.
 
-Hiding keeps the column and its values; only :meth:`CustomFields.purge` drops a column,
+Hiding keeps the column and its values; only :meth:`Fields.purge` drops a column,
 after writing its values to a CSV file in the data directory.
 """
 
@@ -22,7 +22,6 @@ from typing import TYPE_CHECKING, Any
 
 from . import clock
 from .actors import SYSTEM, Actor
-from .csvio import guard_formula
 from .errors import Conflict, NotFound, ValidationError
 from .fieldtypes import FieldError
 from .i18n import msg
@@ -30,6 +29,7 @@ from .picklists import CODE_RE, code_from_label
 from .registry import custom_field_from_row
 from .schema import CUSTOM_PREFIX, Field, RecordType
 from .storage import lookups, schema_ops
+from .transfer import guard_formula
 
 if TYPE_CHECKING:
     from .runtime import CRM
@@ -38,7 +38,7 @@ if TYPE_CHECKING:
 NAME_RE = re.compile(r"[a-z][a-z0-9_]{0,40}")
 
 
-class CustomFields:
+class Fields:
     def __init__(self, crm: CRM):
         self.crm = crm
         self.store = crm.store
@@ -94,18 +94,25 @@ class CustomFields:
         full_name = CUSTOM_PREFIX + name
         if rt.has_field(full_name):
             raise Conflict(_taken(type_name, full_name))
+        ftype = registry.field_types[field_type]
+        targets = [target] if isinstance(target, str) else list(target or [])
+        targets = [t.strip() for part in targets for t in part.split(",") if t.strip()]
+        _refuse_options_of_other_types(
+            registry,
+            ftype,
+            {
+                "values": ("picklist", bool(values or picklist)),
+                "target": ("target", bool(targets)),
+                "max_length": ("max_length", max_length is not None),
+                "precision": ("precision", precision is not None),
+            },
+        )
         picklist_rows: list[dict[str, Any]] = []
-        if field_type in ("picklist", "multipicklist"):
+        if "picklist" in ftype.definition_options:
             picklist, picklist_rows = self._picklist_for(
                 registry, type_name, name, values, picklist
             )
-        elif values or picklist:
-            raise ValidationError(
-                {"values": msg("only picklist and multipicklist fields have values")}
-            )
-        targets = [target] if isinstance(target, str) else list(target or [])
-        targets = [t.strip() for part in targets for t in part.split(",") if t.strip()]
-        if field_type == "reference":
+        if "target" in ftype.definition_options:
             if not targets:
                 raise ValidationError({"target": msg("a reference field needs --target TYPE")})
             unknown = [t for t in targets if t not in registry.types]
@@ -119,20 +126,6 @@ class CustomFields:
                         )
                     }
                 )
-        elif targets:
-            raise ValidationError({"target": msg("only reference fields have a target")})
-        if max_length is not None and field_type not in (
-            "text",
-            "long_text",
-            "email",
-            "phone",
-            "url",
-        ):
-            raise ValidationError({"max_length": msg("is only for text-like fields")})
-        if precision is not None and field_type not in ("decimal", "currency", "percent"):
-            raise ValidationError(
-                {"precision": msg("is only for decimal, currency and percent fields")}
-            )
         # After the type's last data field, before "assigned to" and the system block.
         last_order = max((f.order for f in rt.fields if not f.system), default=0)
         row = {
@@ -458,3 +451,16 @@ class _PicklistOnly:
 
     def owner_exists(self, owner: str) -> bool:
         return True
+
+
+def _refuse_options_of_other_types(registry, ftype, given: dict[str, tuple[str, bool]]) -> None:
+    """Refuse an option the field type does not take (``--values`` for a text field),
+    naming the types that do: ``{argument: (option, given)}``."""
+    for argument, (option, is_given) in given.items():
+        if is_given and option not in ftype.definition_options:
+            takers = sorted(
+                name for name, t in registry.field_types.items() if option in t.definition_options
+            )
+            raise ValidationError(
+                {argument: msg("is only for {types} fields", types=", ".join(takers))}
+            )

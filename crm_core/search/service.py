@@ -11,13 +11,13 @@ import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from . import textsearch
-from .actors import SYSTEM, Actor
-from .query import Condition, Where, every, with_default
-from .storage import collaboration, search_index
+from ..actors import SYSTEM, Actor
+from ..query import Condition, Where, every, with_default
+from ..storage import collaboration, search_index
+from . import words
 
 if TYPE_CHECKING:
-    from .runtime import CRM
+    from ..runtime import CRM
 
 NUMBER_RE = re.compile(r"^[A-Z][A-Z0-9]{0,9}\d+$")
 MAX_ROUNDS = 4
@@ -91,7 +91,7 @@ class Search:
                     )
                 )
                 seen.add(key)
-        stems = textsearch.query_stems(text)
+        stems = words.query_stems(text)
         if stems:
             hits.extend(self._full_text(stems, scope, actor, where or {}, limit, seen))
         return hits[:limit]
@@ -204,10 +204,10 @@ class Search:
         snippet: list[tuple[str, bool]] = []
         if stems:
             if comment_id:
-                snippet = textsearch.highlight((bodies or {}).get(comment_id, ""), stems)
+                snippet = words.highlight((bodies or {}).get(comment_id, ""), stems)
             else:
                 body = self.crm.records.search_body(None, rt, record)
-                snippet = textsearch.highlight(body.replace("\n", " · "), stems)
+                snippet = words.highlight(body.replace("\n", " · "), stems)
         return Hit(
             rt.name, record["id"], record["number"], title, score, snippet, comment_id, record
         )

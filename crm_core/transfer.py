@@ -105,7 +105,7 @@ class _DryRun(Exception):
     """Raised to roll back a dry run once every row was checked."""
 
 
-class CSVTransfer:
+class Transfer:
     def __init__(self, crm: CRM):
         self.crm = crm
 
