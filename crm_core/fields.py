@@ -222,7 +222,7 @@ class Fields:
             raise ValidationError(
                 {"default": msg("{value!r} {problem}", value=default, problem=exc.message)}
             ) from None
-        if row["type"] in ("picklist", "multipicklist"):
+        if "picklist" in ftype.definition_options:
             codes = [r["code"] for r in picklist_rows] or registry.picklist(row["picklist"]).codes()
             for code in value if isinstance(value, list) else [value]:
                 if code not in codes:

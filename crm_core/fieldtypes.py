@@ -173,6 +173,8 @@ class FieldType:
     #: Operators answered by finding each of :meth:`stored_substrings` in the stored text
     #: instead of comparing the column with the value.
     substring_operators: frozenset[str] = frozenset()
+    #: Whether a value is a list (of picklist codes, say) rather than one value.
+    multiple: bool = False
     #: Whether records can be counted per value (``group_by`` of an aggregate).
     groupable: bool = True
     #: Whether records can be counted in ranges of values (an aggregate's ``bucket``).

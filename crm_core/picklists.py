@@ -288,16 +288,17 @@ class Picklists:
 
     def _rewrite(self, tx, rt, field, code: str, replacement: str, actor: Actor) -> int:
         now = clock.utcnow()
-        multiple = field.type == "multipicklist"
+        ftype = tx.registry.field_types[field.type]
+        multiple = ftype.multiple
         rows = schema_ops.records_with_code(tx, rt.name, field.column, code, multiple=multiple)
         rewritten = 0
         for record_id, stored in rows:
             if multiple:
-                old = stored.strip("|").split("|")
+                old = ftype.from_storage(stored)
                 if code not in old:
                     continue  # LIKE also matched "_" in a code as any character
                 new = list(dict.fromkeys(replacement if c == code else c for c in old))
-                new_value = "|" + "|".join(new) + "|"
+                new_value = ftype.to_storage(new)
                 change = [old, new]
             else:
                 new_value, change = replacement, [code, replacement]
@@ -327,7 +328,7 @@ class Picklists:
         """A custom field whose default is the deleted value gets the replacement instead."""
         name = field.name[len(CUSTOM_PREFIX) :]
         row = schema_ops.custom_field(tx, rt.name, name, lock=True)
-        if field.type == "multipicklist":
+        if tx.registry.field_types[field.type].multiple:
             default = list(dict.fromkeys(replacement if c == code else c for c in row["default"]))
         else:
             default = replacement

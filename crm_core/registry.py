@@ -135,7 +135,7 @@ class Registry:
         found = []
         for rt in self.types.values():
             for f in rt.fields:
-                if f.type == "reference" and type_name in f.target and f.related_list:
+                if type_name in f.target and f.related_list:  # only references have targets
                     found.append((rt, f))
         return found
 

@@ -48,11 +48,10 @@ def test_crm_plugins_describes_the_installed_plugin(cli, sample_plugin_site):
     assert gadgets["record_types"] == ["gadget"]
     assert gadgets["hooks"] == sorted(gadgets["hooks"])
     assert {
-        "crm_after_save",
         "crm_config_schema",
+        "crm_record_rules",
         "crm_register_jobs",
         "crm_register_record_types",
-        "crm_validate",
     } <= set(gadgets["hooks"])
     assert all(hook.startswith("crm_") for hook in gadgets["hooks"])
     extras = rows["gadget_extras"]
@@ -72,7 +71,7 @@ def test_crm_plugins_text_output(cli):
         for line in lines
     )
     assert "    record types: gadget" in lines
-    assert any(line.startswith("    hooks: crm_after_save, crm_config_schema") for line in lines)
+    assert any(line.startswith("    hooks: crm_config_schema, crm_menu_items") for line in lines)
     assert any(line.split()[:3] == ["misspelled", "0.4.0", "disabled"] for line in lines)
 
 

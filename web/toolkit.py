@@ -1,15 +1,16 @@
-"""What a plugin's web code uses: the signed-in actor, form and query data, messages,
-JSON answers, and a presenter for showing field values. Import from here, not from the
-web package's other modules, which may change.
+"""What a plugin's web code uses: its routes, the signed-in actor, form and query data,
+messages, JSON answers, pages and forms, and a presenter for showing field values. Import
+from here, not from the web package's other modules, which may change.
 
     from crm_web import toolkit
 
-    @app.post("/tickets/<key>/merge")
     def merge(key):
         form = toolkit.form()
         ...
         toolkit.flash("Merged.")
         return toolkit.redirect(f"/r/ticket/{key}")
+
+    ROUTES = [toolkit.Route("POST", "/tickets/<key>/merge", merge)]  # crm_register_routes
 """
 
 from __future__ import annotations

@@ -545,6 +545,7 @@ class MultiPicklistType(FieldType):
     """A list of codes, stored as ``|a|b|`` so "has code" is a plain LIKE."""
 
     name = "multipicklist"
+    multiple = True
     groupable = False
     rangeable = False
     label = {"en": "Multi-select picklist", "ru": "Список с множественным выбором"}

@@ -336,7 +336,7 @@ def records_list(
 def _cell(crm, rt, name: str, record: dict) -> str:
     field = rt.field(name)
     value = record.get(name)
-    if field.type == "picklist" and value:
+    if field.picklist and isinstance(value, str):  # a picklist's code shown by its label
         return crm.registry.picklist(field.picklist).label_for(value)
     return crm.registry.field_types[field.type].to_text(value, field).replace("\n", " ")
 
