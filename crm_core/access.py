@@ -29,10 +29,7 @@ ADMINISTER = "administer"
 
 def administrators_only() -> str:
     """The one refusal of an administrative action nobody granted."""
-    return msg(
-        "only administrators may open this page or make this change; "
-        "ask an administrator to do it for you"
-    )
+    return msg("only administrators may do this; ask an administrator to do it for you")
 
 
 class Access:

@@ -50,7 +50,11 @@ class Duplicates:
                 )
             for hits, more in zip(found, answer, strict=True):
                 hits.extend(more or [])
-        batch_plugins = [impl.plugin for impl in hook.crm_find_duplicates_many.get_hookimpls()]
+        batch_plugins = [  # plugins that answer in batches (a wrapper answers nothing)
+            impl.plugin
+            for impl in hook.crm_find_duplicates_many.get_hookimpls()
+            if not (impl.hookwrapper or impl.wrapper)
+        ]
         single = self.crm.pm.subset_hook_caller("crm_find_duplicates", batch_plugins)
         if single.get_hookimpls():
             for record, hits in zip(records, found, strict=True):

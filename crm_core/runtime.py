@@ -46,6 +46,7 @@ from .schema import (
 )
 from .search import Search
 from .sessions import Sessions
+from .storage.settings import put_setting
 from .storage.store import Store
 from .transfer import Transfer
 from .users import Directory
@@ -167,8 +168,6 @@ class CRM:
 
     def set_setting(self, scope: str, key: str, value: Any) -> None:
         """Store a run-time setting; every process sees it from its next transaction."""
-        from .storage.settings import put_setting
-
         with self.store.transaction() as tx:
             put_setting(tx, scope, key, value)
             self.store.bump_version(tx)
@@ -189,11 +188,6 @@ class CRM:
         """Call a hook plugin by plugin in dependency order (demo data, for one), through
         pluggy: ``(plugin name, result)`` for every plugin that implements it."""
         return plugin_loading.call_by_plugin(self.pm, hook_name, self.plugin_order(), **kwargs)
-
-    def hook_by_plugin(self, hook_name: str) -> list[plugin_loading.PluginCall]:
-        """The hook as one call per plugin, in dependency order, for a caller that gives
-        each plugin arguments of its own (:func:`crm_core.plugins.hook_by_plugin`)."""
-        return plugin_loading.hook_by_plugin(self.pm, hook_name, self.plugin_order())
 
     # -- internals ----------------------------------------------------------------------
 

@@ -4,7 +4,8 @@ For each request it picks up registry changes made by other processes, finds the
 (``crm_actor_from_request``: a plugin's implementation, else the built-in bearer token and
 session cookie sign-in of :mod:`.signin`), refuses anonymous access to non-public routes,
 checks the CSRF token of every state-changing request, and turns the errors a user can
-cause into a page or JSON with the right status. Tracebacks are shown only when the server runs with ``--debug``.
+cause into a page or JSON with the right status. Tracebacks are shown only when the
+server runs with ``--debug``.
 """
 
 from __future__ import annotations

@@ -24,6 +24,7 @@ from jinja2 import (
 from markupsafe import Markup
 
 import crm_core
+from crm_core.access import ADMINISTER
 
 from .i18n import Catalog
 from .state import current, take_flashes
@@ -101,6 +102,8 @@ class Templates:
             "flashes": take_flashes() if not state.api else [],
             "crm": self.crm,
             "menu": self.menu(state.actor, gettext) if state.actor else [],
+            # what pages offer administrators follows crm.access, as the screens do
+            "can_administer": bool(state.actor) and self.crm.access.can(state.actor, ADMINISTER),
         }
         for extra in self.crm.hook.crm_template_context(
             crm=self.crm, request=bottle.request, actor=state.actor, template=template

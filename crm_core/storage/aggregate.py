@@ -23,7 +23,6 @@ from .listing import SQLBuilder
 #: Measures and what they need: "field" measures take a field, "numeric" a number field.
 MEASURE_KINDS = ("count", "sum", "avg", "min", "max", "median")
 NUMERIC_KINDS = ("sum", "avg", "median")
-#: Field types whose values make no sense as a group (long text, several codes in one).
 
 
 @dataclass(frozen=True)
