@@ -56,15 +56,22 @@ def _ticket_form(contract, values: dict[str, Any], errors: dict[str, str] | None
     ticket_type = crm.registry.type("ticket")
     contract_type = crm.registry.type(usage.TYPE)
     present = toolkit.presenter().prepare(contract_type, [contract])
+    widgets = toolkit.form_fields(  # each field drawn by its own type's widget
+        crm,
+        ticket_type,
+        toolkit.presenter(),
+        record=values,
+        submitted=None,
+        errors=errors,
+        creating=True,
+    )
     return toolkit.render_form(
         "contract_new_ticket.html",
         errors=errors,
         contract=contract,
         customer=present.value(contract_type.field("related_to"), contract),
-        fields={name: ticket_type.field(name) for name in TICKET_FIELDS},
-        priorities=crm.registry.picklist("ticket_priority").values,
-        present=present,
-        values=values,
+        fields=[ff for ff in widgets if ff.name in TICKET_FIELDS],
+        field_names=TICKET_FIELDS,
     )
 
 
