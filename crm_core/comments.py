@@ -7,6 +7,7 @@ comment text is searchable and leads to the record it belongs to.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
@@ -15,7 +16,7 @@ from .actors import SYSTEM, Actor
 from .errors import NotFound, PermissionDenied, ValidationError
 from .i18n import msg
 from .search import words
-from .storage import collaboration, lookups, search_index
+from .storage import activity_repo, collaboration, lookups, search_index
 from .storage.collaboration import StoredComment
 
 if TYPE_CHECKING:
@@ -144,7 +145,7 @@ class Comments:
             )
         for type_name, entries in by_type.items():
             search_index.put_new(tx, type_name, entries)
-        collaboration.add_history(tx, history)
+        activity_repo.add_history(tx, history)
         return ids
 
     def _owners_of(self, tx: Transaction, rows: list[tuple]) -> dict[tuple[str, int], str | None]:
@@ -194,7 +195,7 @@ class Comments:
             self._history_text(tx, rt, record["id"], actor, comment, comment.body, None)
 
     def _history_text(self, tx, rt, record_id, actor, comment, old, new) -> None:
-        collaboration.add_history(
+        activity_repo.add_history(
             tx,
             [
                 (
@@ -203,7 +204,7 @@ class Comments:
                     "comment_deleted" if new is None else "comment_changed",
                     actor.ref,
                     clock.utcnow(),
-                    {"comment": [old, new]},
+                    json.dumps({"comment": [old, new]}),
                     history_note(comment.id, comment.internal),
                 )
             ],

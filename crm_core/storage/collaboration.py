@@ -9,13 +9,10 @@ database error.
 from __future__ import annotations
 
 import datetime as dt
-import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
 
 from ..fieldtypes import fits_id
-from .entities import HISTORY_COLUMNS
 from .store import Transaction
 
 
@@ -49,7 +46,6 @@ class StoredAttachment:
 
 
 #: A history entry: ``(record_type, record_id, kind, actor, at, changes, note)``.
-HistoryEntry = tuple[str, int, str, str | None, dt.datetime, dict[str, Any] | None, str | None]
 
 # -- comments ---------------------------------------------------------------------------
 
@@ -305,29 +301,3 @@ def purge_attachments(tx: Transaction, record_type: str, record_id: int) -> list
             tx.execute("DELETE FROM crm_file WHERE sha256 = ?", (sha256,))
             orphans.append(sha256)
     return orphans
-
-
-# -- history ----------------------------------------------------------------------------
-
-
-def add_history(tx: Transaction, entries: Sequence[HistoryEntry]) -> None:
-    """Write entries to records' change history (comments added, changed or deleted), in
-    a few statements however many there are."""
-    dialect = tx.snapshot.dialect
-    dialect.insert_many(
-        tx.connection(),
-        "crm_history",
-        HISTORY_COLUMNS,
-        [
-            (
-                record_type,
-                record_id,
-                kind,
-                actor,
-                dialect.to_db(at),
-                None if changes is None else json.dumps(changes),
-                note,
-            )
-            for record_type, record_id, kind, actor, at, changes, note in entries
-        ],
-    )
